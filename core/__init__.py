@@ -1,0 +1,1 @@
+"""Guildhall core: people, pages, files and the plugin host."""

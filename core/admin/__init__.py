@@ -1,0 +1,1 @@
+"""The admin area: dashboard, people, organisations, roles, plugins, outbox, audit log."""

@@ -1,0 +1,80 @@
+"""The application factory: config -> extensions -> plugin host -> blueprints."""
+import os
+from pathlib import Path
+
+import jinja2
+from flask import Flask
+
+from core import web
+from core.config import load_config
+from core.extensions import babel, csrf, db, limiter, login_manager, migrate
+from core.permissions import CORE_PERMISSIONS, register_permissions
+from core.plugins import PluginHost
+
+ROOT = Path(__file__).resolve().parent.parent
+CORE_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def create_app(config=None, instance_path=None):
+    instance_path = instance_path or os.environ.get("GUILDHALL_INSTANCE_PATH") or ROOT / "instance"
+    app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    load_config(app, config)
+
+    # Models must be imported before migrations or the first query.
+    from core import audit, mail, plugins  # noqa: F401
+    from core.users import models  # noqa: F401
+
+    db.init_app(app)
+    web.configure_sqlite(app)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    host = PluginHost(app)
+    app.extensions["guildhall.plugins"] = host
+    register_permissions(app, CORE_PERMISSIONS)
+    host.discover()
+    host.setup(app, register_permissions)
+
+    babel.init_app(
+        app,
+        locale_selector=web.select_locale,
+        default_translation_directories=";".join(
+            [str(Path(__file__).parent / "translations"), *host.translation_folders()]
+        ),
+    )
+    migrate.init_app(app, db, directory=str(CORE_MIGRATIONS), render_as_batch=True)
+    migrate.configure(web.alembic_version_locations(host))
+
+    _register_core_blueprints(app)
+    _configure_templates(app, host)
+    web.init_app(app, host)
+
+    from core.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _register_core_blueprints(app):
+    from core.admin.views import bp as admin_bp
+    from core.api.views import bp as api_bp
+    from core.pages.views import bp as pages_bp
+    from core.users.views import bp as users_bp
+
+    for blueprint in (pages_bp, users_bp, admin_bp, api_bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api_bp)  # the API authenticates by bearer token only, never by cookie
+
+
+def _configure_templates(app, host):
+    theme = ROOT / "themes" / app.config["THEME"]
+    loaders = []
+    if (theme / "templates").is_dir():
+        loaders.append(jinja2.FileSystemLoader(str(theme / "templates")))
+    loaders.append(app.create_global_jinja_loader())  # core and blueprint templates
+    app.jinja_env.loader = jinja2.ChoiceLoader(
+        loaders + [jinja2.FileSystemLoader(folder) for folder in host.template_folders()]
+    )
+    app.theme_static = theme / "static"

@@ -1,0 +1,132 @@
+"""Configuration: defaults here, then instance/config.py, then GUILDHALL_* variables."""
+import os
+import secrets
+from pathlib import Path
+
+# Settings that may come from the environment, with the type they are parsed as.
+ENV_SETTINGS = {
+    "SECRET_KEY": str,
+    "SQLALCHEMY_DATABASE_URI": str,
+    "REDIS_URL": str,
+    "ENABLED_PLUGINS": list,
+    "THEME": str,
+    "REGISTRATION_MODE": str,
+    "BABEL_DEFAULT_LOCALE": str,
+    "MAIL_SERVER": str,
+    "MAIL_PORT": int,
+    "MAIL_USERNAME": str,
+    "MAIL_PASSWORD": str,
+    "MAIL_USE_TLS": bool,
+    "MAIL_DEFAULT_SENDER": str,
+    "REQUIRE_TOTP_FOR_ROLES": list,
+    "SESSION_COOKIE_SECURE": bool,
+    "PLUGIN_STATE_TTL": float,
+    "SANITIZER": str,
+    "SITE_NAME": str,
+    "SERVER_NAME": str,
+}
+
+# Friendlier aliases for the most common variables.
+ENV_ALIASES = {
+    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "LANGUAGE": "BABEL_DEFAULT_LOCALE",
+    "PLUGINS": "ENABLED_PLUGINS",
+}
+
+
+class Defaults:
+    SITE_NAME = "深圳市质量协会"
+    SECRET_KEY = None  # generated into the instance folder on first run
+    SQLALCHEMY_DATABASE_URI = None  # sqlite:///<instance>/guildhall.db unless configured
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = None
+    ENABLED_PLUGINS = ["announcements"]
+    THEME = "default"
+    REGISTRATION_MODE = "open"  # open | invite | closed
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = {"zh_CN": "中文", "en": "English"}
+    REQUIRE_TOTP_FOR_ROLES = []  # e.g. ["admin", "judge"]
+    PLUGIN_STATE_TTL = 0.5  # seconds a worker trusts its cached plugin states
+    SANITIZER = "nh3"  # nh3 | bleach
+
+    MAIL_SERVER = None  # no SMTP: messages stay in the outbox
+    MAIL_PORT = 587
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_USE_TLS = True
+    MAIL_DEFAULT_SENDER = "noreply@guildhall.local"
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False  # set True behind HTTPS (production checklist)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+    MAX_CONTENT_LENGTH = 64 * 1024 * 1024
+
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_STRATEGY = "moving-window"
+    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    RESET_RATE_LIMIT = "5 per minute;20 per hour"
+    REGISTER_RATE_LIMIT = "5 per minute;30 per hour"
+
+    TOKEN_MAX_AGE_VERIFY = 60 * 60 * 24 * 3
+    TOKEN_MAX_AGE_RESET = 60 * 60 * 2
+    INVITATION_MAX_AGE_DAYS = 14
+
+
+def _parse(kind, raw):
+    if kind is bool:
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if kind is int:
+        return int(raw)
+    if kind is float:
+        return float(raw)
+    if kind is list:
+        return [item.strip() for item in raw.split(",") if item.strip()]
+    return raw
+
+
+def env_overrides(environ=None):
+    """The settings given as GUILDHALL_* environment variables."""
+    environ = os.environ if environ is None else environ
+    found = {}
+    for key, raw in environ.items():
+        if not key.startswith("GUILDHALL_"):
+            continue
+        name = key[len("GUILDHALL_"):]
+        name = ENV_ALIASES.get(name, name)
+        if name in ENV_SETTINGS:
+            found[name] = _parse(ENV_SETTINGS[name], raw)
+    return found
+
+
+def ensure_secret_key(instance_path):
+    """Read the instance's secret key, creating it on first run."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def load_config(app, overrides=None):
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(env_overrides())
+    if overrides:
+        app.config.update(overrides)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        db_path = Path(app.instance_path) / "guildhall.db"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_path}"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = ensure_secret_key(app.instance_path)
+    redis_url = app.config.get("REDIS_URL")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    if app.config["REGISTRATION_MODE"] not in {"open", "invite", "closed"}:
+        raise ValueError("REGISTRATION_MODE must be open, invite or closed")

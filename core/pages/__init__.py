@@ -1,0 +1,1 @@
+"""Public pages: the home page and the language switch. Issue 3 grows this into the CMS."""

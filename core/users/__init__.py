@@ -1,0 +1,1 @@
+"""People: users, roles, member organisations, sign-in."""

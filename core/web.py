@@ -1,0 +1,172 @@
+"""Request plumbing shared by every page: sessions, locale, headers, errors, template helpers."""
+import logging
+import os
+
+from flask import current_app, g, render_template, request, send_from_directory, session
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from markupsafe import Markup, escape
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.exceptions import HTTPException
+
+from core.extensions import db, login_manager
+from core.permissions import json_error, public, user_has_permission, wants_json
+
+log = logging.getLogger(__name__)
+
+ERROR_TITLES = {
+    400: _l("Bad request"),
+    401: _l("Please sign in"),
+    403: _l("Not allowed"),
+    404: _l("Page not found"),
+    405: _l("Method not allowed"),
+    409: _l("Conflict"),
+    413: _l("Upload too large"),
+    422: _l("Invalid input"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong"),
+}
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def configure_sqlite(app):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    with app.app_context():
+
+        @event.listens_for(db.engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()
+
+
+def select_locale():
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def alembic_version_locations(host):
+    def configure(config):
+        core_versions = config.get_main_option("script_location") + "/versions"
+        folders = [core_versions, *host.migration_folders()]
+        config.set_main_option("version_locations", os.pathsep.join(folders))
+        return config
+
+    return configure
+
+
+@login_manager.user_loader
+def load_user(user_id):
+    from core.users.models import User
+
+    try:
+        raw_id, version = user_id.split(":", 1)
+        user = db.session.get(User, int(raw_id))
+        version = int(version)
+    except (ValueError, TypeError):
+        return None
+    if user is None or user.session_version != version or not user.is_active:
+        return None
+    return user
+
+
+def render_error(status, description=None):
+    if wants_json():
+        return json_error(status, description or ERROR_TITLES.get(status, "Error"))
+    title = ERROR_TITLES.get(status, ERROR_TITLES[500])
+    return render_template("errors/error.html", status=status, title=title, description=description), status
+
+
+def init_app(app, host):
+    login_manager.login_view = "users.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    app.before_request(host.gate_request)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if current_user and current_user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "private, no-store")
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(400, _l("The form expired or was sent from another site. Please try again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        if error.code is None or error.code < 400:
+            return error
+        response = render_error(error.code, error.description if error.code not in (404, 500) else None)
+        if error.code == 429:
+            return response
+        if error.code == 405 and hasattr(error, "valid_methods"):
+            response = current_app.make_response(response)
+            response.headers["Allow"] = ", ".join(error.valid_methods or [])
+        return response
+
+    @app.errorhandler(Exception)
+    def unhandled(error):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        return render_error(500)
+
+    @app.route("/theme/<path:filename>", endpoint="theme_static")
+    @public
+    def theme_static(filename):
+        return send_from_directory(app.theme_static, filename, max_age=3600)
+
+    @app.context_processor
+    def template_helpers():
+        return {
+            "nav_items": lambda menu: nav_items(host, menu),
+            "slot": lambda name, **context: render_slot(host, name, context),
+            "current_locale": str(get_locale()),
+            "languages": app.config["LANGUAGES"],
+            "site_name": app.config["SITE_NAME"],
+            "can": lambda permission: current_user.is_authenticated
+            and user_has_permission(current_user, permission),
+        }
+
+
+def nav_items(host, menu):
+    cache = g.setdefault("_nav_items", {})
+    if menu not in cache:
+        user = current_user._get_current_object()
+        items = [
+            item
+            for item in host.collect("extra_nav_items", menu=menu, user=user)
+            if item.permission is None
+            or (user.is_authenticated and user_has_permission(user, item.permission))
+        ]
+        cache[menu] = sorted(items, key=lambda item: item.order)
+    return cache[menu]
+
+
+def render_slot(host, name, context):
+    context.setdefault("user", current_user._get_current_object())
+    parts = host.hook.extra_slot(slot=name, context=context)
+    return Markup("").join(part if isinstance(part, Markup) else escape(part) for part in parts if part)
