@@ -58,3 +58,44 @@ def delete_user(user):
     get_host().hook.on_user_deleted(user=user)
     audit("user.deleted", user.email)
     db.session.delete(user)
+
+
+def create_invitation(email, created_by, role=None, organisation=None):
+    """Create an invitation (flushed, not committed); returns (invitation, raw token).
+
+    The raw token goes into the e-mailed link and is never stored."""
+    import secrets
+    from datetime import timedelta
+
+    from flask import current_app
+
+    from core.users.models import Invitation, hash_token
+
+    email = normalise_email(email)
+    if not email or "@" not in email:
+        raise UserError(_("Enter a valid e-mail address."))
+    if find_user(email) is not None:
+        raise UserError(_("A user with this e-mail address already exists."))
+    raw = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        email=email,
+        token_hash=hash_token(raw),
+        role=role,
+        organisation=organisation,
+        created_by=created_by,
+        expires_at=utcnow() + timedelta(days=current_app.config["INVITATION_MAX_AGE_DAYS"]),
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    audit("invitation.created", email, role=getattr(role, "name", None))
+    return invitation, raw
+
+
+def find_invitation(raw):
+    """The unused, unexpired invitation for a raw token, or None."""
+    from core.users.models import Invitation, hash_token
+
+    invitation = db.session.scalar(db.select(Invitation).filter_by(token_hash=hash_token(raw or "")))
+    if invitation is None or invitation.used_at is not None or invitation.expires_at < utcnow():
+        return None
+    return invitation
