@@ -3,7 +3,6 @@ import logging
 import os
 
 from flask import current_app, g, render_template, request, send_from_directory, session
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -144,7 +143,7 @@ def init_app(app, host):
         return {
             "nav_items": lambda menu: nav_items(host, menu),
             "slot": lambda name, **context: render_slot(host, name, context),
-            "current_locale": str(get_locale()),
+            "current_locale": select_locale(),
             "languages": app.config["LANGUAGES"],
             "site_name": app.config["SITE_NAME"],
             "can": lambda permission: current_user.is_authenticated

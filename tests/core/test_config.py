@@ -1,0 +1,77 @@
+import pytest
+
+from core.config import env_overrides
+from tests.conftest import make_app
+
+
+def test_environment_variables_override_settings():
+    found = env_overrides(
+        {
+            "GUILDHALL_DATABASE_URL": "postgresql+psycopg://db/x",
+            "GUILDHALL_REDIS_URL": "redis://r:6379/0",
+            "GUILDHALL_ENABLED_PLUGINS": "announcements, competitions",
+            "GUILDHALL_THEME": "dark",
+            "GUILDHALL_REGISTRATION_MODE": "invite",
+            "GUILDHALL_LANGUAGE": "en",
+            "GUILDHALL_SESSION_COOKIE_SECURE": "true",
+            "GUILDHALL_NOT_A_SETTING": "ignored",
+            "OTHER": "ignored",
+        }
+    )
+    assert found == {
+        "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://db/x",
+        "REDIS_URL": "redis://r:6379/0",
+        "ENABLED_PLUGINS": ["announcements", "competitions"],
+        "THEME": "dark",
+        "REGISTRATION_MODE": "invite",
+        "BABEL_DEFAULT_LOCALE": "en",
+        "SESSION_COOKIE_SECURE": True,
+    }
+
+
+def test_instance_config_then_environment(tmp_path, monkeypatch):
+    (tmp_path / "config.py").write_text('SITE_NAME = "From instance"\nREGISTRATION_MODE = "closed"\n')
+    monkeypatch.setenv("GUILDHALL_REGISTRATION_MODE", "invite")
+    app = make_app(tmp_path)
+    assert app.config["SITE_NAME"] == "From instance"
+    assert app.config["REGISTRATION_MODE"] == "invite"
+
+
+def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path):
+    first = make_app(tmp_path)
+    second = make_app(tmp_path)
+    key_file = tmp_path / "secret_key"
+    assert key_file.exists() and oct(key_file.stat().st_mode)[-3:] == "600"
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"] == key_file.read_text().strip()
+    assert len(first.config["SECRET_KEY"]) >= 64
+    other = make_app(tmp_path / "elsewhere")
+    assert other.config["SECRET_KEY"] != first.config["SECRET_KEY"]
+
+
+def test_default_database_is_sqlite_in_the_instance_folder(tmp_path):
+    from core.app import create_app
+
+    app = create_app({"TESTING": True}, instance_path=tmp_path)
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'guildhall.db'}"
+
+
+def test_bad_registration_mode_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="REGISTRATION_MODE"):
+        make_app(tmp_path, REGISTRATION_MODE="sometimes")
+
+
+def test_theme_templates_override_core_templates(tmp_path):
+    import shutil
+
+    from core.app import ROOT
+
+    theme = ROOT / "themes" / "__test_theme"
+    (theme / "templates" / "errors").mkdir(parents=True)
+    (theme / "static").mkdir()
+    try:
+        (theme / "templates" / "errors" / "error.html").write_text("themed {{ status }}")
+        app = make_app(tmp_path, THEME="__test_theme")
+        response = app.test_client().get("/missing")
+        assert response.status_code == 404 and response.get_data(as_text=True) == "themed 404"
+    finally:
+        shutil.rmtree(theme)
