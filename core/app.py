@@ -59,11 +59,12 @@ def create_app(config=None, instance_path=None):
 
 def _register_core_blueprints(app):
     from core.admin.views import bp as admin_bp
+    from core.api.health import bp as health_bp
     from core.api.views import bp as api_bp
     from core.pages.views import bp as pages_bp
     from core.users.views import bp as users_bp
 
-    for blueprint in (pages_bp, users_bp, admin_bp, api_bp):
+    for blueprint in (pages_bp, users_bp, admin_bp, api_bp, health_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # the API authenticates by bearer token only, never by cookie
 

@@ -72,6 +72,7 @@ class Defaults:
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     RESET_RATE_LIMIT = "5 per minute;20 per hour"
     REGISTER_RATE_LIMIT = "5 per minute;30 per hour"
+    API_RATE_LIMIT = "300 per minute"  # per API token, or per IP address without one
 
     TOKEN_MAX_AGE_VERIFY = 60 * 60 * 24 * 3
     TOKEN_MAX_AGE_RESET = 60 * 60 * 2

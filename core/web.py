@@ -119,7 +119,9 @@ def init_app(app, host):
     def http_error(error):
         if error.code is None or error.code < 400:
             return error
-        response = render_error(error.code, error.description if error.code not in (404, 500) else None)
+        # Werkzeug's stock descriptions are English only; the translated title says it better.
+        custom = error.description if error.description != type(error).description else None
+        response = render_error(error.code, custom if error.code not in (404, 500) else None)
         if error.code == 429:
             return response
         if error.code == 405 and hasattr(error, "valid_methods"):
