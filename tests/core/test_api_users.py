@@ -112,3 +112,19 @@ def test_inactive_admin_does_not_count_as_remaining(client, users):
     admin = users["admin"]
     assert patch(client, admin, users["editor"], {"roles": ["admin"], "active": False}).status_code == 200
     assert_json_error(patch(client, admin, admin, {"roles": ["member"]}), 409)
+
+
+def test_user_management_on_each_database(backend_app):
+    from tests.conftest import make_user
+
+    admin, member = make_user("admin"), make_user("member")
+    client = backend_app.test_client()
+    headers = bearer(admin)
+    listing = client.get("/api/v1/users?per_page=1&page=2", headers=headers).get_json()
+    assert listing["total"] == 2 and listing["items"][0]["id"] == member.id
+    assert_json_error(client.get("/api/v1/users/99999999999999999999", headers=headers), 404)
+    assert_json_error(client.patch(f"/api/v1/users/{admin.id}", json={"active": False}, headers=headers), 409)
+    response = client.patch(f"/api/v1/users/{member.id}", json={"roles": ["admin"]}, headers=headers)
+    assert response.status_code == 200
+    response = client.patch(f"/api/v1/users/{admin.id}", json={"roles": ["member"]}, headers=headers)
+    assert response.status_code == 200
