@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
 from core.admin.forms import ConfirmForm, InviteForm, MembershipForm, UserForm, choice
@@ -13,7 +14,7 @@ from core.audit import audit
 from core.extensions import db
 from core.mail import queue_mail
 from core.permissions import permission_required
-from core.users.models import Invitation, Organisation, Role, User, count_admins, utcnow
+from core.users.models import Invitation, Membership, Organisation, Role, User, count_admins, utcnow
 from core.users.service import UserError, create_invitation, delete_user
 
 PER_PAGE = 25
@@ -33,7 +34,11 @@ def users():
     query = request.args.get("q", "").strip()[:254]
     role_name = request.args.get("role", "")
     active = request.args.get("active", "")
-    select = db.select(User).order_by(User.name, User.id)
+    select = (
+        db.select(User)
+        .options(selectinload(User.memberships).selectinload(Membership.organisation))
+        .order_by(User.name, User.id)
+    )
     if query:
         pattern = f"%{query}%"
         select = select.where(or_(User.name.ilike(pattern), User.email.ilike(pattern)))

@@ -3,6 +3,7 @@
 Uses two throwaway plugins installed the way a third party would be: a package
 plus a ``*.dist-info`` folder declaring ``guildhall.plugins`` entry points.
 """
+import re
 import textwrap
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from core.audit import AuditEntry
 from core.extensions import db
 from core.plugins import PluginState, get_host
-from tests.conftest import make_user
+from tests.conftest import PASSWORD, make_user
 from tests.core.test_admin_access import signed_in
 
 PROBE = '''
@@ -231,3 +232,24 @@ def test_builtin_announcements_plugin_toggles_too(app, users):
     admin.post("/admin/plugins/announcements/enable")
     assert get_host().is_enabled("announcements")
     assert [a for a, _t, _u in audit_actions()] == ["plugin.disabled", "plugin.enabled"]
+
+
+def test_confirm_page_form_works_with_csrf_protection_on(app_factory, probe_site, monkeypatch):
+    monkeypatch.syspath_prepend(str(probe_site))
+    app = app_factory(ENABLED_PLUGINS=["probe"], WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        make_user("admin")
+        client = app.test_client()
+        login_page = client.get("/login").get_data(as_text=True)
+        token = re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
+        client.post("/login", data={"email": "admin@example.org", "password": PASSWORD, "csrf_token": token})
+
+        assert client.post("/admin/plugins/probe/disable").status_code == 400  # no token: refused
+        assert get_host().is_enabled("probe")
+
+        confirm = client.get("/admin/plugins/probe/confirm?action=disable").get_data(as_text=True)
+        form = confirm.split('action="/admin/plugins/probe/disable"')[1]
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+        assert client.post("/admin/plugins/probe/disable", data={"csrf_token": token}).status_code == 302
+        assert not get_host().is_enabled("probe")
+        db.session.remove()
