@@ -18,10 +18,13 @@ def test_every_branch_is_at_its_head(backend_app):
 
     migrate = backend_app.extensions["migrate"]
     config = migrate.migrate.get_config(migrate.directory)
-    heads = set(ScriptDirectory.from_config(config).get_heads())
+    script = ScriptDirectory.from_config(config)
     with db.engine.connect() as connection:
-        applied = set(connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalars())
-    assert applied == heads
+        applied = tuple(connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalars())
+    # alembic_version keeps only effective heads: a branch head that another branch
+    # depends on (core_0001 under announcements_0001) is applied without a row of its own.
+    reached = {revision.revision for revision in script.iterate_revisions(applied, "base")}
+    assert reached == {revision.revision for revision in script.walk_revisions()}
 
 
 def test_builtin_roles_are_seeded(backend_app):
