@@ -9,6 +9,7 @@ import socket
 import uuid
 
 import pytest
+from flask import g
 from flask_migrate import upgrade
 
 from core.app import create_app
@@ -77,9 +78,21 @@ def app_factory(tmp_path, sqlite_template):
             db.engine.dispose()
 
 
+def fresh_g_per_request(app):
+    """Requests made while the fixture's app context is pushed reuse it, and so its `g`,
+    where Flask-Login keeps the signed-in user: one client's login would show through
+    to every other client. Start each request with an empty `g`, as a server does."""
+
+    def clear_g():
+        g.__dict__.clear()
+
+    app.before_request_funcs.setdefault(None, []).insert(0, clear_g)
+    return app
+
+
 @pytest.fixture
 def app(app_factory):
-    app = app_factory()
+    app = fresh_g_per_request(app_factory())
     with app.app_context():
         yield app
         db.session.remove()
@@ -186,6 +199,7 @@ def backend_app(request, tmp_path, app_factory):
         app = app_factory(SQLALCHEMY_DATABASE_URI=url)
         with app.app_context():
             _clean_postgres(app)
+    fresh_g_per_request(app)
     with app.app_context():
         yield app
         db.session.remove()

@@ -1,0 +1,26 @@
+"""Helpers for the account tests: read mails from the outbox, pull links out of them."""
+import re
+
+from core.extensions import db
+from core.mail import OutboxMessage
+
+STRONG = "quiet orange lantern 42"
+
+
+def mails_to(email):
+    return db.session.scalars(
+        db.select(OutboxMessage).filter_by(recipient=email).order_by(OutboxMessage.id)
+    ).all()
+
+
+def link_in(message, path):
+    """The path (with token) of the first link to ``path`` in a mail body."""
+    match = re.search(r"https?://[^/\s]+(" + re.escape(path) + r"[^\s]+)", message.body)
+    assert match, f"no {path} link in: {message.body}"
+    return match.group(1)
+
+
+def audit_actions():
+    from core.audit import AuditEntry
+
+    return [entry.action for entry in db.session.scalars(db.select(AuditEntry).order_by(AuditEntry.id))]
