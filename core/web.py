@@ -2,7 +2,7 @@
 import logging
 import os
 
-from flask import current_app, g, render_template, request, send_from_directory, session
+from flask import current_app, g, has_request_context, render_template, request, send_from_directory, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -51,6 +51,8 @@ def configure_sqlite(app):
 
 
 def select_locale():
+    if not has_request_context():  # CLI and background work: no session, no user
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("lang")
     if chosen in languages:

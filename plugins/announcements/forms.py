@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, StringField, SubmitField, TextAreaField, URLField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 
@@ -22,6 +22,12 @@ def safe_link(form, field):
         raise ValidationError(_l("Enter a web address starting with https:// or a path starting with /."))
 
 
+def plausible_date(form, field):
+    # Far-off years would overflow when converted to UTC, and are typing mistakes anyway.
+    if field.data and not 1900 <= field.data.year <= 2999:
+        raise ValidationError(_l("Enter a date between the years 1900 and 2999."))
+
+
 class AnnouncementForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     body = TextAreaField(
@@ -31,11 +37,13 @@ class AnnouncementForm(FlaskForm):
     )
     link = URLField(_l("Link (optional)"), validators=[Optional(), Length(max=500), safe_link])
     pinned = BooleanField(_l("Pin to the top and show on the home page"))
-    published_at = DateTimeLocalField(_l("Published from"), format=DATETIME_FORMATS, validators=[DataRequired()])
+    published_at = DateTimeLocalField(
+        _l("Published from"), format=DATETIME_FORMATS, validators=[InputRequired(), plausible_date]
+    )
     expires_at = DateTimeLocalField(
         _l("Expires at (optional)"),
         format=DATETIME_FORMATS,
-        validators=[Optional()],
+        validators=[Optional(), plausible_date],
         description=_l("After this moment the notice is no longer shown."),
     )
     submit = SubmitField(_l("Save"))
