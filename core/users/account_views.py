@@ -166,6 +166,9 @@ def totp_confirm():
             service.enable_totp(user, form.code.data)
         except service.UserError as error:
             db.session.rollback()
+            if user.totp_enabled or not user.totp_secret:  # no code field on the page to show it on
+                flash(str(error), "error")
+                return redirect(url_for("users.totp_setup"))
             form.code.errors.append(str(error))
         else:
             db.session.commit()

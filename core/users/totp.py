@@ -1,4 +1,5 @@
 """Time-based one-time codes (RFC 6238) for the second sign-in factor."""
+import binascii
 import re
 
 import pyotp
@@ -23,7 +24,10 @@ def code_is_valid(secret, code):
     code = (code or "").replace(" ", "")
     if not secret or not CODE_PATTERN.match(code):
         return False
-    return pyotp.TOTP(secret).verify(code, valid_window=1)
+    try:
+        return pyotp.TOTP(secret).verify(code, valid_window=1)
+    except (ValueError, binascii.Error):  # a damaged stored secret: no code can match it
+        return False
 
 
 def qr_svg(uri):
