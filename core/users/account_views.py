@@ -96,7 +96,7 @@ def token_create():
     form = TokenCreateForm()
     if not form.validate_on_submit():
         return render_account(token=form)
-    token, raw = service.create_api_token(me(), form.name.data)
+    token, raw = service.create_api_token(me(), form.token_name.data)
     db.session.commit()
     # Shown on this response only: the database keeps the hash alone.
     return render_template("me/token_created.html", token=token, raw=raw)

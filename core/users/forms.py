@@ -130,7 +130,7 @@ class TotpDisableForm(FlaskForm):
 
 
 class TokenCreateForm(FlaskForm):
-    name = StringField(
+    token_name = StringField(
         _l("Token name"),
         validators=[DataRequired(), Length(max=100), printable],
         description=_l("What the token is for, e.g. the script that uses it."),

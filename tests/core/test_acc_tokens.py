@@ -8,7 +8,7 @@ from tests.core.acc_helpers import audit_actions
 
 
 def create(client, name="Reporting script"):
-    return client.post("/me/account/tokens", data={"name": name})
+    return client.post("/me/account/tokens", data={"token_name": name})
 
 
 def raw_token_in(response):
