@@ -103,6 +103,8 @@ class PluginHost:
             self.pm.register(plugin.module, name=name)
             self.pm.check_pending()
             plugin.info = self.call_one(name, "plugin_info") or {}
+            if not isinstance(plugin.info, dict):
+                raise TypeError(f"plugin_info must return a dict, not {type(plugin.info).__name__}")
         except Exception as exc:  # a broken plugin must not take the site down
             self._mark_broken(plugin, exc)
 
@@ -139,7 +141,10 @@ class PluginHost:
         folders = []
         for plugin in self.plugins.values():
             if plugin.loaded:
-                folders.extend(self.call_one(plugin.name, "register_template_folders") or [])
+                try:
+                    folders.extend(str(f) for f in self.call_one(plugin.name, "register_template_folders") or [])
+                except Exception as exc:
+                    self._mark_broken(plugin, exc)
         return folders
 
     def migration_folders(self):
@@ -229,10 +234,16 @@ class PluginHost:
         db.session.add(state)
         db.session.commit()
         self.forget_states()
-        if enabled:
-            self.hook.on_plugin_enabled(name=name)
-        else:
-            self.hook.on_plugin_disabled(name=name)
+        self.notify("on_plugin_enabled" if enabled else "on_plugin_disabled", name=name)
+
+    def notify(self, hook_name, **kwargs):
+        """Call an on_* hook on each enabled plugin separately: one failing reaction is
+        logged and must not keep the others from hearing about a change already stored."""
+        for impl in getattr(self.hook, hook_name).get_hookimpls():
+            try:
+                impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+            except Exception:
+                log.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
 
     # -- gated hook calls ------------------------------------------------
 

@@ -287,3 +287,24 @@ def test_life_cycle_keeps_data_on_each_backend(backend_app):
     assert response.status_code == 200
     assert "Reliability management exchange" in response.get_data(as_text=True)
     assert notice_rows() == [(notice.id, "Reliability management exchange")]
+
+
+def test_plugin_whose_template_folders_fail_is_broken_not_fatal(install_plugins, app_factory):
+    install_plugins("broken_templates")
+    app = app_factory(ENABLED_PLUGINS=["announcements", "broken_templates"])
+    assert "BROKEN: RuntimeError: broken template folders on purpose" in plugins_cli(app, "list").output
+    client = app.test_client()
+    assert client.get("/broken-templates").status_code == 404
+    assert client.get("/").status_code == 200
+
+
+def test_a_failing_reaction_to_a_toggle_does_not_undo_it_or_silence_others(install_plugins, app_factory, caplog):
+    install_plugins("hello", "grumpy")
+    app = app_factory(ENABLED_PLUGINS=["announcements", "grumpy"])
+    result = plugins_cli(app, "enable", "hello")
+    assert result.exit_code == 0, result.output
+    assert app.test_client().get("/hello").status_code == 200
+    assert "plugin grumpy failed in on_plugin_enabled" in caplog.text
+    with app.app_context():
+        heard = db.session.scalars(db.select(AuditEntry.target).filter_by(action="announcements.plugin_enabled"))
+        assert list(heard) == ["hello"]
