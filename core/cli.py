@@ -108,7 +108,7 @@ def load_demo_command():
 
     password = load_demo()
     if password:
-        click.echo("demo admin: admin@demo.guildhall.local")
+        click.echo("demo admin: admin@demo.example.org")
         click.echo(f"password (shown once): {password}")
     else:
         click.echo("demo content is up to date")
@@ -129,6 +129,9 @@ def quickstart_command(host, port):
 
 
 def register_cli(app):
+    from core.i18n import translations_cli
+
+    app.cli.add_command(translations_cli)
     # Every plugin has its own Alembic branch, so "upgrade" must mean all heads.
     from flask_migrate import cli as migrate_cli
 

@@ -7,7 +7,7 @@ from core.plugins import get_host
 from core.users.models import Membership, Organisation, OrganisationTier, count_admins
 from core.users.service import create_user, find_user
 
-DEMO_DOMAIN = "demo.guildhall.local"
+DEMO_DOMAIN = "demo.example.org"
 
 # Member companies named in the association's 2021 magazine, with their tiers.
 ORGANISATIONS = [

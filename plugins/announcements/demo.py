@@ -6,7 +6,7 @@ from core.users.models import utcnow
 from core.users.service import find_user
 from plugins.announcements.models import Announcement
 
-DEMO_AUTHOR = "editor@demo.guildhall.local"
+DEMO_AUTHOR = "editor@demo.example.org"
 
 # (title, body, link, pinned, published how many days ago)
 NOTICES = [
