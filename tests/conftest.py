@@ -30,6 +30,21 @@ BASE_CONFIG = {
 }
 
 
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing():
+    """Argon2 with its production cost makes every test user take ~100 ms; the tests check
+    behaviour, not hash strength, so they hash with the cheapest parameters."""
+    from argon2 import PasswordHasher
+
+    from core.users import passwords
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    saved = passwords._hasher, passwords._DUMMY_HASH
+    passwords._hasher, passwords._DUMMY_HASH = cheap, cheap.hash("guildhall-timing-equaliser")
+    yield
+    passwords._hasher, passwords._DUMMY_HASH = saved
+
+
 def service_missing(what, reason):
     message = f"{what} not available: {reason}"
     if REQUIRE_SERVICES:
