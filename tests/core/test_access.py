@@ -106,3 +106,42 @@ def test_malformed_posts_never_produce_a_server_error(app, users):
         assert response.status_code < 500, (url, response.status_code)
         response = client.post(url, data=b"\xff\xfe{not json", content_type="application/json")
         assert response.status_code < 500, (url, response.status_code)
+
+
+def test_every_protected_route_turns_away_anonymous_visitors(app):
+    client = app.test_client()
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        access = access_of(app.view_functions[rule.endpoint])
+        if access in (None, "public"):
+            continue
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            response = client.open(sample_url(rule), method=method)
+            if rule.rule.startswith("/api/"):
+                assert response.status_code == 401, (method, rule.rule)
+            else:
+                assert response.status_code == 302 and "/login" in response.headers["Location"], (method, rule.rule)
+            checked += 1
+    assert checked > 30
+
+
+@pytest.mark.parametrize("role", ["member", "judge", "editor"])
+def test_every_permission_route_refuses_roles_without_that_permission(app, users, role):
+    """Walks every route declared with a permission, core and plugin, GET and POST alike."""
+    from core.permissions import user_permissions
+
+    held = user_permissions(users[role])
+    client = app.test_client()
+    login(client, users[role])
+    denied = 0
+    for rule in app.url_map.iter_rules():
+        access = access_of(app.view_functions[rule.endpoint]) or ""
+        if not access.startswith("permission:") or rule.rule.startswith("/api/"):
+            continue
+        if access.split(":", 1)[1] in held:
+            continue
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            response = client.open(sample_url(rule), method=method, data={"name": "x"})
+            assert response.status_code == 403, (role, method, rule.rule, response.status_code)
+            denied += 1
+    assert denied > 20
