@@ -49,7 +49,6 @@ def bare_app(db_path):
             "can": lambda permission: False,
             "current_user": AnonymousUserMixin(),
             "csrf_token": lambda: "token",
-            "language_form": lambda: {},
         }
 
     @app.route("/")

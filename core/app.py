@@ -39,7 +39,7 @@ def create_app(config=None, instance_path=None):
 
     babel.init_app(
         app,
-        locale_selector=web.select_locale,
+        locale_selector=web.select_babel_locale,
         default_translation_directories=";".join(
             [str(Path(__file__).parent / "translations"), *host.translation_folders()]
         ),

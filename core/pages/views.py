@@ -41,13 +41,3 @@ def set_language():
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
         target = url_for("pages.home")
     return redirect(target)
-
-
-@bp.app_context_processor
-def language_form():
-    def make():
-        form = LanguageForm(formdata=None, lang=None, next=request.full_path.rstrip("?"))
-        form.lang.choices = list(current_app.config["LANGUAGES"].items())
-        return form
-
-    return {"language_form": make}
