@@ -125,7 +125,10 @@ def quickstart_command(host, port):
     upgrade(revision="heads")
     load_demo_command.callback()
     click.echo(f"serving on http://{host}:{port}/")
-    current_app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    # app.run() refuses to run inside a flask command; serve with Werkzeug directly.
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 def register_cli(app):
