@@ -1,0 +1,42 @@
+"""The flask commands a deployment is run with."""
+import sqlalchemy as sa
+
+from core.extensions import db
+from tests.conftest import make_app
+
+
+def test_quickstart_migrates_loads_the_demo_and_serves(tmp_path, monkeypatch):
+    served = {}
+    monkeypatch.setattr("werkzeug.serving.run_simple", lambda host, port, app, **kw: served.update(host=host, port=port))
+    app = make_app(tmp_path)
+    result = app.test_cli_runner().invoke(args=["quickstart"])
+    assert result.exit_code == 0, result.output
+    assert served == {"host": "127.0.0.1", "port": 5000}
+    assert "password (shown once)" in result.output
+    again = app.test_cli_runner().invoke(args=["quickstart"])
+    assert again.exit_code == 0 and "password" not in again.output  # second run keeps the data
+    with app.app_context():
+        assert db.session.execute(sa.text("SELECT count(*) FROM core_users")).scalar() == 5
+        db.engine.dispose()
+
+
+def test_users_create_and_token_commands(app):
+    runner = app.test_cli_runner()
+    created = runner.invoke(args=["users", "create", "--email", "Chair@Example.org", "--role", "admin"])
+    assert created.exit_code == 0, created.output
+    assert "password (shown once)" in created.output
+    token = runner.invoke(args=["users", "token", "chair@example.org", "--name", "script"])
+    assert token.exit_code == 0 and token.output.strip().startswith("gh_")
+    response = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token.output.strip()}"})
+    assert response.status_code == 200 and response.json["email"] == "chair@example.org"
+
+
+def test_users_create_refuses_bad_input_and_saves_nothing(app):
+    runner = app.test_cli_runner()
+    weak = runner.invoke(args=["users", "create", "--email", "a@example.org", "--password", "password123"])
+    assert weak.exit_code != 0  # a common password
+    role = runner.invoke(args=["users", "create", "--email", "b@example.org", "--role", "wizard"])
+    assert role.exit_code != 0 and "wizard" in role.output
+    missing = runner.invoke(args=["users", "token", "nobody@example.org"])
+    assert missing.exit_code != 0
+    assert "a@example.org" not in runner.invoke(args=["users", "list"]).output
