@@ -1,5 +1,4 @@
 """Extensions: created once here, bound to an app in create_app()."""
-from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -7,6 +6,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
+
+from core.babel_lookup import TerritoryBabel
 
 # Stable constraint names so that migrations work the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -21,5 +22,5 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-babel = Babel()
+babel = TerritoryBabel()  # also finds translations/zh_CN/, see core/babel_lookup.py
 limiter = Limiter(key_func=get_remote_address)

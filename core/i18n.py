@@ -32,6 +32,9 @@ def _method_map():
         ("**.py", "python"),
         ("**/templates/**.html", "jinja2"),
         ("**/templates/**.txt", "jinja2"),
+        # Plugins keep the fragments that core pages embed in partials/ (register_template_folders).
+        ("**/partials/**.html", "jinja2"),
+        ("**/partials/**.txt", "jinja2"),
     ]
 
 

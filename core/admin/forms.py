@@ -71,7 +71,7 @@ class InviteForm(FlaskForm):
 
 
 class OrganisationForm(FlaskForm):
-    name = StringField(_l("Name"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Organisation name"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
     short_name = StringField(_l("Short name"), filters=[_strip], validators=[Optional(), Length(max=80)])
     tier = SelectField(_l("Tier"))
     website = StringField(
@@ -99,7 +99,7 @@ class RoleForm(FlaskForm):
             Regexp(r"^[a-z0-9_-]+$", message=_l("Use only lower-case letters a-z, digits, - and _.")),
         ],
     )
-    title = StringField(_l("Title"), filters=[_strip], validators=[DataRequired(), Length(max=120)])
+    title = StringField(_l("Display name"), filters=[_strip], validators=[DataRequired(), Length(max=120)])
     submit = SubmitField(_l("Create role"))
 
 

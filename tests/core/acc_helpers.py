@@ -24,3 +24,9 @@ def audit_actions():
     from core.audit import AuditEntry
 
     return [entry.action for entry in db.session.scalars(db.select(AuditEntry).order_by(AuditEntry.id))]
+
+
+def in_english(client):
+    """Pages are Chinese by default; tests that read English messages switch the client first."""
+    assert client.post("/language", data={"lang": "en"}).status_code == 302
+    return client

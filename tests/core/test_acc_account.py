@@ -3,7 +3,7 @@ from core.extensions import db
 from core.users.passwords import verify_password
 from core.users.service import find_user
 from tests.conftest import PASSWORD, login
-from tests.core.acc_helpers import STRONG, audit_actions
+from tests.core.acc_helpers import STRONG, audit_actions, in_english
 
 
 def change_password(client, current=PASSWORD, new=STRONG, confirm=None):
@@ -18,6 +18,7 @@ def remembered_login(client, user, password=PASSWORD):
 
 
 def test_account_page_shows_the_cards(client, users):
+    in_english(client)
     login(client, users["member"])
     page = client.get("/me/account")
     text = page.get_data(as_text=True)
@@ -54,6 +55,7 @@ def test_profile_refuses_an_unknown_language_and_an_empty_name(client, users):
 
 
 def test_password_change_needs_the_current_password(client, users):
+    in_english(client)
     login(client, users["member"])
     response = change_password(client, current="not my password")
     assert response.status_code == 200
@@ -63,6 +65,7 @@ def test_password_change_needs_the_current_password(client, users):
 
 
 def test_password_change_applies_the_policy(client, users):
+    in_english(client)
     login(client, users["member"])
     for weak, message in (("seven77", "at least 8"), ("baseball", "too common"), ("member@example.org", "e-mail")):
         response = change_password(client, new=weak)

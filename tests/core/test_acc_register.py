@@ -8,7 +8,7 @@ from core.users.models import Organisation, User, utcnow
 from core.users.service import create_invitation, find_user, get_role
 from core.users.tokens import make_token
 from tests.conftest import login, make_user
-from tests.core.acc_helpers import STRONG, audit_actions, link_in, mails_to
+from tests.core.acc_helpers import STRONG, audit_actions, in_english, link_in, mails_to
 
 
 def register(client, email="new@example.org", name="New Person", password=STRONG, confirm=None):
@@ -19,6 +19,7 @@ def register(client, email="new@example.org", name="New Person", password=STRONG
 
 
 def test_open_registration_creates_an_unverified_member_and_mails_a_link(client, app):
+    in_english(client)
     response = register(client)
     assert response.status_code == 200
     assert "Check your e-mail" in response.get_data(as_text=True)
@@ -47,6 +48,7 @@ def test_registration_with_a_taken_address_looks_the_same_and_warns_the_owner(cl
     [("short1", "at least 8 characters"), ("password123", "too common"), ("qwertyuiop", "too common")],
 )
 def test_weak_passwords_are_refused_on_the_field_and_nothing_is_saved(client, app, password, message):
+    in_english(client)
     response = register(client, password=password)
     text = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -57,6 +59,7 @@ def test_weak_passwords_are_refused_on_the_field_and_nothing_is_saved(client, ap
 
 
 def test_mismatched_confirmation_and_bad_email_are_refused(client, app):
+    in_english(client)
     response = register(client, confirm="something else entirely")
     assert "do not match" in response.get_data(as_text=True)
     response = register(client, email="not-an-address")
@@ -72,7 +75,7 @@ def test_control_characters_in_the_name_are_refused(client, app):
 
 def test_closed_registration_refuses(app_factory):
     app = app_factory(REGISTRATION_MODE="closed")
-    client = app.test_client()
+    client = in_english(app.test_client())
     page = client.get("/register")
     assert "Registration is closed" in page.get_data(as_text=True)
     assert register(client).status_code == 403
@@ -100,7 +103,7 @@ def accept(client, raw, name="Guest Judge", password=STRONG):
 
 def test_invite_only_registration_accepts_an_invitation_once(app_factory):
     app = app_factory(REGISTRATION_MODE="invite")
-    client = app.test_client()
+    client = in_english(app.test_client())
     assert "by invitation only" in client.get("/register").get_data(as_text=True)
     assert register(client).status_code == 403
     raw = invite(app, organisation="Quality Works Ltd")
@@ -187,6 +190,7 @@ def test_expired_verification_link_is_refused(app_factory):
 
 
 def test_unverified_user_may_sign_in_sees_a_notice_and_can_resend(client, app):
+    in_english(client)
     register(client)
     login(client, "new@example.org", password=STRONG)
     page = client.get("/me").get_data(as_text=True)
@@ -196,6 +200,7 @@ def test_unverified_user_may_sign_in_sees_a_notice_and_can_resend(client, app):
 
 
 def test_verified_user_sees_no_notice(client, users):
+    in_english(client)
     login(client, users["member"])
     assert "not confirmed yet" not in client.get("/me").get_data(as_text=True)
 

@@ -3,7 +3,7 @@ from core.extensions import db
 from core.users.passwords import verify_password
 from core.users.service import find_user
 from tests.conftest import PASSWORD, login
-from tests.core.acc_helpers import STRONG, audit_actions, link_in, mails_to
+from tests.core.acc_helpers import STRONG, audit_actions, in_english, link_in, mails_to
 
 
 def request_reset(client, email):
@@ -68,6 +68,7 @@ def test_tampered_reset_link_is_refused(client, users):
 
 
 def test_weak_new_password_is_refused_on_the_field(client, users):
+    in_english(client)
     path = reset_link(client)
     for weak, message in (("abc", "at least 8"), ("iloveyou", "too common")):
         response = choose(client, path, password=weak)

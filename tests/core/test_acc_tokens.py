@@ -4,7 +4,7 @@ import re
 from core.extensions import db
 from core.users.models import ApiToken, hash_token
 from tests.conftest import login
-from tests.core.acc_helpers import audit_actions
+from tests.core.acc_helpers import audit_actions, in_english
 
 
 def create(client, name="Reporting script"):
@@ -34,6 +34,7 @@ def test_token_is_shown_once_and_stored_only_as_a_hash(client, users):
 
 
 def test_revoking_a_token_stops_it(client, users):
+    in_english(client)
     login(client, users["member"])
     raw = raw_token_in(create(client))
     token = db.session.scalar(db.select(ApiToken))

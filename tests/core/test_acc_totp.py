@@ -5,7 +5,7 @@ import pytest
 from core.extensions import db
 from core.users.service import find_user
 from tests.conftest import PASSWORD, login, make_user
-from tests.core.acc_helpers import audit_actions
+from tests.core.acc_helpers import audit_actions, in_english
 
 
 def current_code(email):
@@ -58,6 +58,7 @@ def test_enrolment_shows_the_key_and_qr_then_needs_a_right_code(client, users):
 
 
 def test_confirming_without_starting_is_refused(client, users):
+    in_english(client)
     login(client, users["member"])
     response = client.post("/me/account/totp/confirm", data={"code": "123456"}, follow_redirects=True)
     assert "Start the set-up first" in response.get_data(as_text=True)
@@ -70,7 +71,7 @@ def test_sign_in_asks_for_the_code_after_the_password(app, users):
     login(setup, users["member"])
     enrol(setup)
 
-    client = app.test_client()
+    client = in_english(app.test_client())
     response = login(client, users["member"])
     assert response.headers["Location"] == "/login/totp"
     assert client.get("/me").status_code == 302  # the password alone does not sign in
@@ -127,6 +128,7 @@ def test_enabling_ends_other_password_only_sessions(app, users):
 
 
 def test_turning_off_needs_password_and_code(client, users):
+    in_english(client)
     login(client, users["member"])
     enrol(client)
     code = current_code("member@example.org")
@@ -158,7 +160,7 @@ def strict_app(app_factory):
 
 
 def test_required_role_is_sent_to_setup_until_enabled(strict_app):
-    client = strict_app.test_client()
+    client = in_english(strict_app.test_client())
     login(client, "admin@example.org")
     for path in ("/me", "/admin/", "/me/account", "/"):
         response = client.get(path)

@@ -89,6 +89,8 @@ def test_invalid_patch_is_422_per_field_and_saves_nothing(client, users, body, f
 
 def test_last_admin_cannot_be_demoted_or_deactivated(client, users):
     admin = users["admin"]
+    admin.locale = "en"  # API messages follow the token owner's language
+    db.session.commit()
     for body in ({"active": False}, {"roles": ["member"]}, {"roles": []}):
         error = assert_json_error(patch(client, admin, admin, body), 409)
         assert "administrator" in error["message"]

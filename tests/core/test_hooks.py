@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pluggy
 import pytest
+from flask_babel import force_locale
 
 from core import hookspecs
 from core.audit import AuditEntry
@@ -73,8 +74,10 @@ def sidebar(html):
 
 def test_hook_plugin_info(app, client, users):
     plugin = get_host().plugins["announcements"]
-    assert plugin.title == "Announcements"
-    assert "secretariat" in plugin.description
+    assert plugin.title == "通知公告"  # Chinese by default
+    with force_locale("en"):
+        assert plugin.title == "Announcements"
+        assert "secretariat" in plugin.description
     login(client, users["admin"])
     client.post("/language", data={"lang": "en"})
     page = client.get("/admin/plugins").get_data(as_text=True)

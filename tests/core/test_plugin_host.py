@@ -200,7 +200,7 @@ def test_another_worker_follows_within_plugin_state_ttl(app_factory):
 
 def test_broken_plugins_are_reported_left_disabled_and_the_site_serves(install_plugins, app_factory):
     install_plugins("broken_import", "broken_register")
-    app = app_factory(ENABLED_PLUGINS=["announcements", "broken_import", "broken_register"])
+    app = app_factory(ENABLED_PLUGINS=["announcements", "broken_import", "broken_register"], BABEL_DEFAULT_LOCALE="en")
     with app.app_context():
         status = {row["name"]: row for row in get_host(app).status()}
     assert status["broken_import"]["error"] == "RuntimeError: broken at import on purpose"
@@ -228,7 +228,7 @@ def test_broken_plugins_are_reported_left_disabled_and_the_site_serves(install_p
 
 def test_plugin_needing_a_disabled_plugin_is_refused_naming_the_need(install_plugins, app_factory):
     install_plugins("hello", "needy")
-    app = app_factory(ENABLED_PLUGINS=["announcements"])
+    app = app_factory(ENABLED_PLUGINS=["announcements"], BABEL_DEFAULT_LOCALE="en")  # CLI messages in English
     client = app.test_client()
 
     result = plugins_cli(app, "enable", "needy")
@@ -246,7 +246,7 @@ def test_plugin_needing_a_disabled_plugin_is_refused_naming_the_need(install_plu
 
 def test_disabling_a_plugin_that_an_enabled_one_needs_is_refused(install_plugins, app_factory):
     install_plugins("hello", "needy")
-    app = app_factory(ENABLED_PLUGINS=["announcements", "hello", "needy"])
+    app = app_factory(ENABLED_PLUGINS=["announcements", "hello", "needy"], BABEL_DEFAULT_LOCALE="en")
     client = app.test_client()
 
     result = plugins_cli(app, "disable", "hello")
