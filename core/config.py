@@ -132,3 +132,5 @@ def load_config(app, overrides=None):
     app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
     if app.config["REGISTRATION_MODE"] not in {"open", "invite", "closed"}:
         raise ValueError("REGISTRATION_MODE must be open, invite or closed")
+    if app.config["SANITIZER"] not in {"nh3", "bleach"}:
+        raise ValueError(f"SANITIZER must be nh3 or bleach, not {app.config['SANITIZER']!r}")

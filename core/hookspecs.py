@@ -78,6 +78,17 @@ def register_search_documents():
 
 
 @hookspec
+def register_sanitizer_allowlist():
+    """Return a dict widening the HTML sanitiser's allow-list while the plugin is enabled.
+
+    Keys (all optional): ``tags`` (a list), ``attributes`` (a dict of tag to a
+    list of attribute names, ``"*"`` for every tag) and ``url_schemes`` (a
+    list). script, style, iframe, object, embed and similar tags, ``on*``
+    event attributes, ``formaction``, ``srcdoc`` and javascript:/vbscript:/data:
+    URLs stay forbidden whatever is asked for (``core/sanitize.py``)."""
+
+
+@hookspec
 def extra_nav_items(menu, user):
     """Return a list of ``core.contrib.NavItem`` for ``menu`` ("main" or "footer").
 

@@ -13,6 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 
+from core import sanitize
 from core.extensions import db, login_manager
 from core.permissions import json_error, public, user_has_permission, wants_json
 
@@ -113,6 +114,7 @@ def init_app(app, host):
     login_manager.session_protection = "basic"
 
     app.before_request(host.gate_request)
+    sanitize.init_app(app)  # refuses to start without the configured backend; `sanitize` filter
 
     @app.after_request
     def security_headers(response):

@@ -42,7 +42,7 @@ def hooks_with_a_test():
 def test_the_hook_list_is_what_pluggy_sees():
     manager = pluggy.PluginManager("guildhall")
     manager.add_hookspecs(hookspecs)
-    assert HOOKS == sorted(vars(manager.hook)) and len(HOOKS) == 16
+    assert HOOKS == sorted(vars(manager.hook)) and len(HOOKS) == 17
 
 
 @pytest.mark.parametrize("hook", HOOKS)
@@ -164,6 +164,22 @@ def test_hook_register_search_documents(app):
     ]
     disable_announcements()
     assert get_host().collect("register_search_documents") == []
+
+
+def test_hook_register_sanitizer_allowlist(install_plugins, app_factory):
+    from core.sanitize import sanitize_html
+
+    install_plugins("widening")
+    app = app_factory(ENABLED_PLUGINS=["announcements", "widening"])
+    clip = '<video controls src="/clip.mp4" onclick="alert(1)">clip</video><a href="tel:+8675512345">call</a>'
+    with app.app_context():
+        widened = sanitize_html(clip + "<script>alert(1)</script>")
+        assert '<video controls="" src="/clip.mp4">clip</video>' in widened
+        assert 'href="tel:+8675512345"' in widened
+        assert "onclick" not in widened and "<script" not in widened  # asked for, still refused
+        get_host(app).set_enabled("widening", False)
+        narrow = sanitize_html(clip)
+        assert "<video" not in narrow and "tel:" not in narrow and "clip" in narrow
 
 
 def test_hook_extra_nav_items(app, client):
