@@ -2,7 +2,8 @@
 
 This module holds only the hook implementations; the table is in models.py,
 the pages in views.py, the commands in commands.py and the demo notices in demo.py.
-It implements every hook in core/hookspecs.py, so it doubles as the worked
+It implements every hook in core/hookspecs.py except register_sanitizer_allowlist
+(its notices are plain text), so it doubles as the worked
 example for docs/plugin-hooks.md.
 """
 import logging
