@@ -16,7 +16,7 @@ from core.users.forms import (
 )
 from core.users.models import ApiToken
 from core.users.passwords import verify_password
-from core.users.totp import code_is_valid, provisioning_uri, qr_svg
+from core.users.totp import provisioning_uri, qr_svg, use_code
 
 
 def me():
@@ -189,7 +189,7 @@ def totp_disable():
             return redirect(url_for("users.totp_setup"))
         if not verify_password(user.password_hash, form.password.data):
             form.password.errors.append(_("This is not your current password."))
-        elif not user.totp_enabled or not code_is_valid(user.totp_secret, form.code.data):
+        elif not user.totp_enabled or not use_code(user, form.code.data):
             form.code.errors.append(_("That code is not right. Check the time on your phone and try again."))
         else:
             service.disable_totp(user)

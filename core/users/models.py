@@ -69,6 +69,7 @@ class User(UserMixin, db.Model):
     session_version = db.Column(db.Integer, nullable=False, default=1)
     totp_secret = db.Column(db.String(64))
     totp_enabled = db.Column(db.Boolean, nullable=False, default=False)
+    totp_last_step = db.Column(db.BigInteger)  # the last accepted code's time step: no replays
     locale = db.Column(db.String(10))
 
     roles = db.relationship("Role", secondary=user_roles, lazy="selectin", order_by="Role.name")

@@ -12,7 +12,7 @@ from core.plugins import get_host
 from core.users.models import ApiToken, Invitation, Membership, Role, User, normalise_email, utcnow
 from core.users.passwords import burn_time, hash_password, password_problem
 from core.users.tokens import password_fingerprint, read_token, reset_token, verify_token
-from core.users.totp import code_is_valid, new_secret
+from core.users.totp import new_secret, use_code
 
 
 class UserError(ValueError):
@@ -224,12 +224,13 @@ def start_totp(user):
     if user.totp_enabled:
         raise UserError(_("Two-step sign-in is already on."))
     user.totp_secret = new_secret()
+    user.totp_last_step = None
 
 
 def enable_totp(user, code):
     if user.totp_enabled or not user.totp_secret:
         raise UserError(_("Start the set-up first."))
-    if not code_is_valid(user.totp_secret, code):
+    if not use_code(user, code):
         raise UserError(_("That code is not right. Check the time on your phone and try again."))
     user.totp_enabled = True
     user.end_other_sessions()  # sessions opened with the password alone end here

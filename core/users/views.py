@@ -14,7 +14,7 @@ from core.users.blueprint import bp, login_limit, resend_limit, safe_next, user_
 from core.users.forms import LoginForm, TotpLoginForm
 from core.users.models import User, utcnow
 from core.users.passwords import burn_time, hash_password, needs_rehash, verify_password
-from core.users.totp import code_is_valid
+from core.users.totp import use_code
 
 __all__ = ["bp"]
 
@@ -102,7 +102,7 @@ def login_totp():
         return redirect(url_for("users.login"))
     form = TotpLoginForm()
     if form.validate_on_submit():
-        if code_is_valid(user.totp_secret, form.code.data):
+        if use_code(user, form.code.data):
             return complete_login(user, bool(state.get("remember")), state.get("next"))
         audit("user.login_failed", user.email, actor=user, stage="totp")
         db.session.commit()

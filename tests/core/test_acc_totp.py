@@ -1,4 +1,7 @@
 """Two-step sign-in: enrolment, the code at sign-in, turning it off, roles that require it."""
+import time
+from datetime import datetime, timezone
+
 import pyotp
 import pytest
 
@@ -9,8 +12,16 @@ from tests.core.acc_helpers import audit_actions, in_english
 
 
 def current_code(email):
+    """A code the site will accept now: codes are single-use, so once this step's code is
+    spent, the next step's (accepted for clock drift) is the one to type."""
     db.session.expire_all()
-    return pyotp.TOTP(find_user(email).totp_secret).now()
+    user = find_user(email)
+    totp = pyotp.TOTP(user.totp_secret)
+    now = time.time()
+    step = totp.timecode(datetime.fromtimestamp(now, timezone.utc))
+    if user.totp_last_step is not None and user.totp_last_step >= step:
+        return totp.at(now + totp.interval * (user.totp_last_step - step + 1))
+    return totp.now()
 
 
 def wrong_code(email):
@@ -196,12 +207,28 @@ def test_other_roles_and_visitors_are_not_sent_to_setup(strict_app):
 
 
 def test_code_check_refuses_malformed_codes_and_damaged_secrets(app):
-    from core.users.totp import code_is_valid
+    from core.users.totp import matching_step
 
     secret = pyotp.random_base32()
-    assert code_is_valid(secret, pyotp.TOTP(secret).now())
+    assert matching_step(secret, pyotp.TOTP(secret).now()) is not None
     for code in ("", "12345", "1234567", "12a456", None):
-        assert not code_is_valid(secret, code)
-    assert not code_is_valid("SHORT", "123456")
-    assert not code_is_valid("not base32 !!", "123456")
-    assert not code_is_valid(None, "123456")
+        assert matching_step(secret, code) is None
+    assert matching_step("SHORT", "123456") is None
+    assert matching_step("not base32 !!", "123456") is None
+    assert matching_step(None, "123456") is None
+
+
+def test_a_code_works_only_once(app, users):
+    setup = app.test_client()
+    login(setup, users["member"])
+    enrol(setup)
+    code = current_code("member@example.org")
+    first = app.test_client()
+    login(first, users["member"])
+    assert first.post("/login/totp", data={"code": code}).status_code == 302
+    assert first.get("/me").status_code == 200
+    # Someone who saw that code cannot sign in with it again, even within its 30 seconds.
+    second = app.test_client()
+    login(second, users["member"])
+    assert second.post("/login/totp", data={"code": code}).status_code == 200
+    assert second.get("/me").status_code == 302
