@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from core.contrib import Permission
-from core.extensions import db, login_manager
+from core.extensions import login_manager
 
 ACCESS_ATTR = "guildhall_access"
 
@@ -142,8 +142,3 @@ def access_of(view):
         return getattr(view_class, ACCESS_ATTR, None)
     return getattr(view, ACCESS_ATTR, None)
 
-
-def role_query(name):
-    from core.users.models import Role
-
-    return db.session.scalar(db.select(Role).filter_by(name=name))

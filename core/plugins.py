@@ -216,7 +216,7 @@ class PluginHost:
         if enabled:
             if not plugin.loaded:
                 raise PluginError(_("%(name)s failed to load: %(error)s", name=name, error=plugin.error))
-            unmet = [req for req in plugin.requires if req not in self.enabled_names()]
+            unmet = self.unmet_needs(name)
             if unmet:
                 raise PluginError(
                     _("%(name)s needs these plugins enabled first: %(needs)s", name=name, needs=", ".join(unmet))

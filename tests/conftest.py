@@ -82,7 +82,7 @@ def app_factory(tmp_path, sqlite_template):
     apps = []
 
     def factory(**config):
-        app = make_app(tmp_path, **config)
+        app = fresh_g_per_request(make_app(tmp_path, **config))
         apps.append(app)
         return app
 
@@ -107,7 +107,7 @@ def fresh_g_per_request(app):
 
 @pytest.fixture
 def app(app_factory):
-    app = fresh_g_per_request(app_factory())
+    app = app_factory()
     with app.app_context():
         yield app
         db.session.remove()
@@ -214,7 +214,6 @@ def backend_app(request, tmp_path, app_factory):
         app = app_factory(SQLALCHEMY_DATABASE_URI=url)
         with app.app_context():
             _clean_postgres(app)
-    fresh_g_per_request(app)
     with app.app_context():
         yield app
         db.session.remove()

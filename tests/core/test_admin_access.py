@@ -1,7 +1,5 @@
 """Who may open which admin page, and that no admin URL or form input produces a 500."""
 import pytest
-from flask import g
-from flask.testing import FlaskClient
 
 from core.extensions import db
 from core.mail import OutboxMessage
@@ -10,22 +8,9 @@ from tests.conftest import login
 
 
 
-class FreshClient(FlaskClient):
-    """A test client whose requests do not share ``g``.
-
-    The ``app`` fixture keeps one app context open for the whole test, and
-    each request reuses it, so Flask-Login's cached user and the permission
-    cache in ``g`` would leak from one client's request into another's."""
-
-    def open(self, *args, **kwargs):
-        for name in list(g):
-            g.pop(name, None)
-        return super().open(*args, **kwargs)
-
-
 def signed_in(app, user, lang="en"):
-    """A fresh client signed in as ``user``, reading English (the msgids the tests look for)."""
-    client = FreshClient(app, app.response_class, use_cookies=True)
+    """A new client signed in as ``user``, reading English (the msgids the tests look for)."""
+    client = app.test_client()
     response = login(client, user)
     assert response.status_code == 302, "sign-in failed"
     client.post("/language", data={"lang": lang})

@@ -35,7 +35,7 @@ def test_grid_shows_every_permission_grouped_with_effective_state(admin):
     for name in registry():
         assert f"<code>{name}</code>" in page
     for prefix in ("admin", "users", "content", "audit"):
-        assert f'<tr class="group-row"><th colspan="' in page and f">{prefix}</th>" in page
+        assert '<tr class="group-row"><th colspan="' in page and f">{prefix}</th>" in page
     editor = role("editor")
     assert f'id="grant-{editor.id}-content.edit" name="grant-{editor.id}" value="content.edit"\n' in page
     assert "checked" in page.split(f'id="grant-{editor.id}-content.edit"')[1].split(">")[0]

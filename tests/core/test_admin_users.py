@@ -8,7 +8,7 @@ from core.extensions import db
 from core.mail import OutboxMessage
 from core.users.models import Invitation, Membership, Organisation, Role, RolePermission, User, hash_token
 from tests.conftest import make_user
-from tests.core.test_admin_access import FreshClient, signed_in
+from tests.core.test_admin_access import signed_in
 
 
 def role_ids(*names):
@@ -251,7 +251,7 @@ def test_invitation_is_stored_and_mailed_with_a_working_link(app, admin, users):
     assert hash_token(token) == invitation.token_hash  # the raw token is only in the mail
     assert [e.target for e in entries("invitation.created")] == ["new.judge@example.org"]
     if "users.register_invite" in app.view_functions:  # the registration pages are another helper's
-        invitee = FreshClient(app, app.response_class)
+        invitee = app.test_client()
         invitee.post("/language", data={"lang": "en"})
         page = invitee.get(urlsplit(link).path)
         assert page.status_code == 200 and "new.judge@example.org" in page.get_data(as_text=True)
