@@ -14,17 +14,8 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from core.forms import choice
 from core.users.models import OrganisationTier
-
-try:  # WTForms 3.3 deprecates (value, label) tuples; older versions know only tuples
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # pragma: no cover
-    SelectChoice = None
-
-
-def choice(value, label):
-    """One option of a SelectField, in the form the installed WTForms prefers."""
-    return SelectChoice(value, label) if SelectChoice else (value, label)
 
 
 class MultiCheckboxField(SelectMultipleField):

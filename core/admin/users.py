@@ -7,7 +7,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
-from core.admin.forms import ConfirmForm, InviteForm, MembershipForm, UserForm, choice
+from core.admin.forms import ConfirmForm, InviteForm, MembershipForm, UserForm
+from core.forms import choice
 from core.admin.memberships import add_membership, find_membership, remove_membership, toggle_admin
 from core.admin.views import bp
 from core.audit import audit

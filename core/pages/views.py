@@ -5,6 +5,7 @@ from wtforms import HiddenField, SelectField
 from wtforms.validators import DataRequired
 
 from core.extensions import db
+from core.forms import choice
 from core.permissions import public
 from core.plugins import get_host
 
@@ -30,7 +31,7 @@ def home():
 @public
 def set_language():
     form = LanguageForm()
-    form.lang.choices = list(current_app.config["LANGUAGES"].items())
+    form.lang.choices = [choice(code, label) for code, label in current_app.config["LANGUAGES"].items()]
     if form.validate_on_submit():
         session["lang"] = form.lang.data
         if current_user.is_authenticated:
