@@ -8,9 +8,9 @@ from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
 from core.admin.forms import ConfirmForm, InviteForm, MembershipForm, UserForm
-from core.forms import choice
 from core.admin.memberships import add_membership, find_membership, remove_membership, toggle_admin
 from core.admin.views import bp
+from core.forms import choice
 from core.audit import audit
 from core.extensions import db
 from core.mail import queue_mail
