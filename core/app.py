@@ -5,7 +5,7 @@ from pathlib import Path
 import jinja2
 from flask import Flask
 
-from core import web
+from core import pagecache, web
 from core.config import load_config
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
 from core.permissions import CORE_PERMISSIONS, register_permissions
@@ -23,6 +23,8 @@ def create_app(config=None, instance_path=None):
 
     # Models must be imported before migrations or the first query.
     from core import audit, mail, plugins  # noqa: F401
+    from core.pages import models as page_models  # noqa: F401
+    from core.storage import models as storage_models  # noqa: F401
     from core.users import models  # noqa: F401
 
     db.init_app(app)
@@ -50,6 +52,7 @@ def create_app(config=None, instance_path=None):
     _register_core_blueprints(app)
     _configure_templates(app, host)
     web.init_app(app, host)
+    pagecache.init_app(app)
 
     from core.cli import register_cli
 
@@ -62,20 +65,19 @@ def _register_core_blueprints(app):
     from core.api.health import bp as health_bp
     from core.api.views import bp as api_bp
     from core.pages.views import bp as pages_bp
+    from core.storage.views import bp as media_bp
     from core.users.views import bp as users_bp
 
-    for blueprint in (pages_bp, users_bp, admin_bp, api_bp, health_bp):
+    for blueprint in (pages_bp, media_bp, users_bp, admin_bp, api_bp, health_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # the API authenticates by bearer token only, never by cookie
 
 
 def _configure_templates(app, host):
-    theme = ROOT / "themes" / app.config["THEME"]
-    loaders = []
-    if (theme / "templates").is_dir():
-        loaders.append(jinja2.FileSystemLoader(str(theme / "templates")))
-    loaders.append(app.create_global_jinja_loader())  # core and blueprint templates
-    app.jinja_env.loader = jinja2.ChoiceLoader(
-        loaders + [jinja2.FileSystemLoader(folder) for folder in host.template_folders()]
+    """Lookup order: the current theme (per request), core and blueprint templates, plugin folders."""
+    from core.pages import themes
+
+    themes.install(
+        app,
+        [app.create_global_jinja_loader(), *(jinja2.FileSystemLoader(folder) for folder in host.template_folders())],
     )
-    app.theme_static = theme / "static"

@@ -24,6 +24,17 @@ ENV_SETTINGS = {
     "SANITIZER": str,
     "SITE_NAME": str,
     "SERVER_NAME": str,
+    "SITE_URL": str,
+    "STORAGE_BACKEND": str,
+    "UPLOAD_FOLDER": str,
+    "S3_BUCKET": str,
+    "S3_ENDPOINT_URL": str,
+    "S3_REGION": str,
+    "S3_ACCESS_KEY_ID": str,
+    "S3_SECRET_ACCESS_KEY": str,
+    "S3_PREFIX": str,
+    "PAGE_CACHE": bool,
+    "PAGE_CACHE_SECONDS": int,
 }
 
 # Friendlier aliases for the most common variables.
@@ -74,6 +85,29 @@ class Defaults:
     RESET_RATE_LIMIT = "5 per minute;20 per hour"
     REGISTER_RATE_LIMIT = "5 per minute;30 per hour"
     API_RATE_LIMIT = "300 per minute"  # per API token, or per IP address without one
+
+    # Content and media (issue 3).
+    SITE_URL = None  # canonical base such as "https://www.example.org"; the request's host otherwise
+    STORAGE_BACKEND = "local"  # local | s3
+    UPLOAD_FOLDER = None  # <instance>/uploads unless configured; never under a static folder
+    S3_BUCKET = None
+    S3_ENDPOINT_URL = None  # any S3-compatible server; None means AWS
+    S3_REGION = None
+    S3_ACCESS_KEY_ID = None
+    S3_SECRET_ACCESS_KEY = None
+    S3_PREFIX = ""
+    UPLOAD_LIMITS = {  # bytes per kind of file
+        "image": 10 * 1024 * 1024,
+        "pdf": 30 * 1024 * 1024,
+        "document": 30 * 1024 * 1024,
+        "video": 200 * 1024 * 1024,
+    }
+    IMAGE_MAX_PIXELS = 40_000_000  # larger images are refused (decompression bombs)
+    THUMBNAIL_SIZE = (480, 480)
+    PAGE_CACHE = True  # cache whole pages for anonymous visitors
+    PAGE_CACHE_SECONDS = 300
+    NEWS_PER_PAGE = 12
+    SEARCH_PER_PAGE = 10
 
     TOKEN_MAX_AGE_VERIFY = 60 * 60 * 24 * 3
     TOKEN_MAX_AGE_RESET = 60 * 60 * 2
@@ -132,5 +166,9 @@ def load_config(app, overrides=None):
     app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
     if app.config["REGISTRATION_MODE"] not in {"open", "invite", "closed"}:
         raise ValueError("REGISTRATION_MODE must be open, invite or closed")
+    if app.config["STORAGE_BACKEND"] not in {"local", "s3"}:
+        raise ValueError("STORAGE_BACKEND must be local or s3")
+    if not app.config.get("UPLOAD_FOLDER"):
+        app.config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
     if app.config["SANITIZER"] not in {"nh3", "bleach"}:
         raise ValueError(f"SANITIZER must be nh3 or bleach, not {app.config['SANITIZER']!r}")

@@ -90,6 +90,27 @@ def compile_catalogues():
                     write_mo(handle, catalog, use_fuzzy=False)
 
 
+def import_translations(mapping, locale="zh_CN"):
+    """Fill entries from a {msgid: translation} mapping in every catalogue that has them."""
+    filled = 0
+    for _name, _folder, _extra, translations in catalogue_domains():
+        path = po_path(translations, locale)
+        if not path.exists():
+            continue
+        catalog = load_po(path, locale)
+        changed = False
+        for message in catalog:
+            key = message.id[0] if isinstance(message.id, (list, tuple)) else message.id
+            if key and key in mapping and message.string != mapping[key]:
+                message.string = mapping[key]
+                changed = True
+                filled += 1
+        if changed:
+            with path.open("wb") as handle:
+                write_po(handle, catalog, width=100, omit_header=False, sort_output=True)
+    return filled
+
+
 translations_cli = AppGroup("translations", help="Extract, update and compile translation catalogues.")
 
 
@@ -105,3 +126,13 @@ def compile_command():
     """Compile each .po file into the .mo file the app reads."""
     compile_catalogues()
     click.echo("compiled")
+
+
+@translations_cli.command("import")
+@click.argument("mapping", type=click.File("r", encoding="utf-8"))
+@click.option("--locale", default="zh_CN", show_default=True)
+def import_command(mapping, locale):
+    """Fill translations from a JSON file of {"English msgid": "translation"}."""
+    import json
+
+    click.echo(f"{import_translations(json.load(mapping), locale)} entries filled")

@@ -27,7 +27,10 @@ CORE_PERMISSIONS = [
     Permission("plugins.manage", _l("Enable and disable plugins"), ("admin",)),
     Permission("outbox.view", _l("Read the e-mail outbox"), ("admin",)),
     Permission("audit.view", _l("Read the audit log"), ("admin",)),
-    Permission("content.edit", _l("Edit pages and news"), ("admin", "editor")),
+    Permission("content.edit", _l("Edit pages, news, sections and menus"), ("admin", "editor")),
+    Permission("media.manage", _l("Upload and manage files in the media library"), ("admin", "editor")),
+    Permission("media.private", _l("Open private files uploaded by others"), ("admin",)),
+    Permission("site.manage", _l("Choose the theme and arrange the home page"), ("admin",)),
 ]
 
 

@@ -21,6 +21,11 @@ RECENT_AUDIT_DAYS = 7
 
 CORE_SECTIONS = [
     AdminSection(_l("Overview"), "admin.dashboard", "admin.access", order=0),
+    AdminSection(_l("Pages and news"), "admin.pages", "content.edit", order=2),
+    AdminSection(_l("News sections"), "admin.sections", "content.edit", order=3),
+    AdminSection(_l("Media library"), "admin.media", "media.manage", order=4),
+    AdminSection(_l("Menus"), "admin.menus", "content.edit", order=5),
+    AdminSection(_l("Site and home page"), "admin.site", "site.manage", order=6),
     AdminSection(_l("Users"), "admin.users", "users.manage", order=10),
     AdminSection(_l("Invitations"), "admin.invitations", "users.manage", order=15),
     AdminSection(_l("Organisations"), "admin.organisations", "organisations.manage", order=20),
@@ -95,4 +100,4 @@ def dashboard():
 
 
 # The section modules register their routes on `bp`; imported last because they import it.
-from core.admin import audit_log, organisations, outbox, plugins, roles, users  # noqa: E402,F401
+from core.admin import audit_log, content, media, menus, organisations, outbox, plugins, roles, site, users  # noqa: E402,F401,I001

@@ -330,3 +330,6 @@ def toggle_plugin(name):
     audit("plugin.enabled" if enabled else "plugin.disabled", name, via="api")
     db.session.commit()
     return jsonify(PluginSchema().dump(_plugin_status(name)))
+
+# Further endpoints live in their own modules; imported last because they import bp.
+from core.api import pages  # noqa: E402,F401

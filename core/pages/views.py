@@ -42,3 +42,6 @@ def set_language():
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
         target = url_for("pages.home")
     return redirect(target)
+
+# Search has its own module; imported last because it imports bp.
+from core.pages import search_views  # noqa: E402,F401

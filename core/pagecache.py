@@ -1,0 +1,402 @@
+"""Whole-page cache for anonymous visitors.
+
+Contract used by the rest of the core:
+    content_changed()   call when something visitors can see changes (page saved, menu, theme, ...);
+                        every worker and host drops its cached pages.
+    skip()              a view that must never be cached (live counts, per-visitor output) calls it.
+
+What is cached: GET/HEAD answers with status 200 and an HTML or XML body, for visitors who are
+not signed in and have no flashed messages waiting, on public paths whose query string is empty
+or only ``page=N``. The key holds the host, path, page number, the visitor's language (kept in
+the session cookie by the language switch), the theme, the enabled-plugin set and a content
+version. The version lives in the database (core_settings), or in Redis when REDIS_URL is set,
+so every worker and host sees a bump; workers re-read it at most every PLUGIN_STATE_TTL seconds.
+An entry lives at most PAGE_CACHE_SECONDS and never past the next scheduled publish time, so a
+scheduled post appears on time.
+
+Pages carry a CSRF token (the language switch form). The stored copy holds a placeholder that is
+replaced by the visitor's own token when served, so one visitor's token never reaches another.
+"""
+import hashlib
+import json
+import logging
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import timezone
+from email.utils import formatdate
+
+from flask import current_app, g, has_app_context, request, session
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import event, func
+from sqlalchemy.orm import Session
+
+from core.extensions import db
+
+log = logging.getLogger(__name__)
+
+EXTENSION = "guildhall.pagecache"
+VERSION_SETTING = "page_cache_version"
+REDIS_PREFIX = "guildhall:pagecache:"
+CSRF_PLACEHOLDER = b"\x00guildhall-csrf\x00"
+
+CACHEABLE_TYPES = {
+    "text/html",
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/xml",
+    "text/xml",
+}
+# Paths that are personal, private, or forms that make no sense to keep.
+NEVER_CACHED = (
+    "/admin", "/api", "/me", "/files", "/login", "/logout", "/register", "/reset",
+    "/language", "/healthz", "/static", "/theme", "/media", "/search",
+)  # fmt: skip
+# Headers that belong to one answer, never to the stored copy.
+NOT_STORED = {"set-cookie", "content-length", "date", "etag", "last-modified", "vary", "x-cache", "retry-after"}
+# Session keys that rendering an anonymous page may set without making it personal.
+HARMLESS_SESSION_KEYS = {"csrf_token", "_fresh"}
+MAX_BODY = 2 * 1024 * 1024
+
+# Session.info flags: whether this transaction wrote anything, and whether a bump awaits its commit.
+WROTE = "guildhall.pagecache.wrote"
+PENDING = "guildhall.pagecache.pending"
+
+
+@dataclass
+class Entry:
+    status: int
+    headers: list
+    body: bytes
+    stored_at: float
+    etag: str
+
+    def dumps(self):
+        head = json.dumps({"s": self.status, "h": self.headers, "t": self.stored_at, "e": self.etag})
+        return head.encode() + b"\n" + self.body
+
+    @classmethod
+    def loads(cls, raw):
+        head, _, body = raw.partition(b"\n")
+        meta = json.loads(head)
+        return cls(meta["s"], [tuple(h) for h in meta["h"]], body, meta["t"], meta["e"])
+
+
+class MemoryStore:
+    """A bounded LRU in this process; entries carry their own expiry."""
+
+    def __init__(self, max_entries):
+        self.max_entries = max_entries
+        self._items = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            expires, entry = item
+            if time.time() >= expires:
+                del self._items[key]
+                return None
+            self._items.move_to_end(key)
+            return entry
+
+    def set(self, key, entry, expires):
+        with self._lock:
+            self._items[key] = (expires, entry)
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+
+    def clear(self):
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self):
+        return len(self._items)
+
+
+class RedisStore:
+    """Entries in Redis, shared by every worker; Redis drops them when they expire."""
+
+    def __init__(self, url):
+        import redis
+
+        self.client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+
+    def get(self, key):
+        raw = self.client.get(REDIS_PREFIX + "page:" + key)
+        return Entry.loads(raw) if raw else None
+
+    def set(self, key, entry, expires):
+        milliseconds = max(1, int((expires - time.time()) * 1000))
+        self.client.set(REDIS_PREFIX + "page:" + key, entry.dumps(), px=milliseconds)
+
+    def clear(self):
+        """Nothing to do: entries of an old version are never asked for and expire by themselves."""
+
+
+@dataclass
+class PageCache:
+    app: object
+    store: object
+    redis: object = None  # client holding the version when REDIS_URL is set
+    enabled: bool = True
+    _version: str = ""
+    _next_publish: float | None = None  # epoch seconds of the earliest future scheduled page
+    _read_at: float = field(default=-1e9)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # -- the shared content version -----------------------------------------
+
+    def state(self):
+        """(version, next scheduled publish time), re-read at most every PLUGIN_STATE_TTL seconds
+        and at once when the scheduled time has come."""
+        now = time.monotonic()
+        ttl = self.app.config["PLUGIN_STATE_TTL"]
+        due = self._next_publish is not None and time.time() >= self._next_publish
+        if now - self._read_at > ttl or due:
+            version, next_publish = self._read_version(), self._read_next_publish()
+            with self._lock:
+                if version != self._version:
+                    self.store.clear()  # entries of the old version are unreachable now
+                self._version, self._next_publish, self._read_at = version, next_publish, now
+        return self._version, self._next_publish
+
+    def forget(self):
+        self._read_at = -1e9
+
+    def _read_version(self):
+        if self.redis is not None:
+            raw = self.redis.get(REDIS_PREFIX + "version")
+            return raw.decode() if raw else "0"
+        from core.pages.models import get_setting
+
+        return str(get_setting(VERSION_SETTING, "0"))
+
+    def _read_next_publish(self):
+        from core.pages.models import Page
+        from core.users.models import utcnow
+
+        earliest = db.session.scalar(
+            db.select(func.min(Page.publish_at)).where(Page.status == "scheduled", Page.publish_at > utcnow())
+        )
+        if earliest is None:
+            return None
+        return earliest.replace(tzinfo=timezone.utc).timestamp()
+
+    def bump(self, deferred):
+        """Change the version now, or (deferred) together with the session's pending commit."""
+        if self.redis is not None:
+            if deferred:
+                db.session.info[PENDING] = True
+            else:
+                self.redis.incr(REDIS_PREFIX + "version")
+                self.forget()
+            return
+        from core.pages.models import set_setting
+
+        set_setting(VERSION_SETTING, uuid.uuid4().hex)
+        if deferred:
+            db.session.info[PENDING] = True
+        else:
+            db.session.commit()
+            self.forget()
+
+    def committed(self):
+        if self.redis is not None:
+            self.redis.incr(REDIS_PREFIX + "version")
+        self.forget()
+
+
+def init_app(app):
+    """Install the cache on app; with PAGE_CACHE off only the version is kept (content_changed)."""
+    redis_url = app.config.get("REDIS_URL")
+    redis_client = None
+    if redis_url:
+        import redis
+
+        redis_client = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
+        store = RedisStore(redis_url)
+    else:
+        store = MemoryStore(app.config.get("PAGE_CACHE_MAX_ENTRIES", 1000))
+    cache = PageCache(app=app, store=store, redis=redis_client, enabled=bool(app.config.get("PAGE_CACHE", True)))
+    app.extensions[EXTENSION] = cache
+    if cache.enabled:
+        app.before_request(_serve_from_cache)
+        app.after_request(_store_in_cache)
+
+
+def get_cache(app=None):
+    if app is None and not has_app_context():
+        return None
+    return (app or current_app).extensions.get(EXTENSION)
+
+
+def content_changed():
+    """Drop every cached page on every worker and host.
+
+    Inside a transaction that wrote something, the bump goes with that transaction's commit
+    (so no worker caches the old content under the new version in between); otherwise it is
+    stored at once."""
+    cache = get_cache()
+    if cache is None:
+        return
+    session = db.session()
+    deferred = bool(session.new or session.dirty or session.deleted or session.info.get(WROTE))
+    try:
+        cache.bump(deferred)
+    except Exception:  # a cache must never break saving content
+        log.exception("page cache: could not bump the content version")
+
+
+def skip():
+    """Keep this request's answer out of the cache."""
+    g._pagecache_skip = True
+
+
+# -- transaction tracking -------------------------------------------------------
+
+
+@event.listens_for(Session, "after_flush")
+def _note_write(session, _flush_context):
+    session.info[WROTE] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session):
+    session.info.pop(WROTE, None)
+    if session.info.pop(PENDING, False):
+        cache = get_cache()
+        if cache is not None:
+            try:
+                cache.committed()
+            except Exception:
+                log.exception("page cache: could not bump the content version")
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session):
+    session.info.pop(WROTE, None)
+    session.info.pop(PENDING, None)
+
+
+# -- serving and storing --------------------------------------------------------
+
+
+def _signed_in():
+    if "_user_id" in session or "Authorization" in request.headers:
+        return True
+    remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    return remember in request.cookies
+
+
+def _page_number():
+    """'' for no query string, the number for ?page=N, None for anything else."""
+    if not request.query_string:
+        return ""
+    if len(request.args) == 1:
+        page = request.args.get("page", "")
+        if page.isdigit() and len(page) <= 5 and len(request.args.getlist("page")) == 1:
+            return page
+    return None
+
+
+def _cache_key(cache):
+    """The key of this request, or None when it must not be cached."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    path = request.path
+    if any(path == prefix or path.startswith(prefix + "/") for prefix in NEVER_CACHED):
+        return None
+    page = _page_number()
+    if page is None or _signed_in() or "_flashes" in session:
+        return None
+    from core.plugins import get_host
+    from core.web import select_locale
+
+    version, _ = cache.state()
+    plugins = ",".join(sorted(get_host().enabled_names()))
+    parts = [request.host, path, page, select_locale(), _theme(), plugins, version]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _theme():
+    themes = current_app.extensions.get("guildhall.themes")
+    return themes.current() if themes is not None else current_app.config["THEME"]
+
+
+def _serve_from_cache():
+    cache = get_cache()
+    try:
+        key = _cache_key(cache)
+        entry = cache.store.get(key) if key else None
+    except Exception:
+        log.exception("page cache unavailable; serving without it")
+        db.session.rollback()
+        return None
+    if key is None:
+        return None
+    g._pagecache_key = key
+    g._pagecache_session = {k: v for k, v in session.items() if k not in HARMLESS_SESSION_KEYS}
+    if entry is None:
+        return None
+    g._pagecache_hit = True
+    body = entry.body
+    if CSRF_PLACEHOLDER in body:
+        body = body.replace(CSRF_PLACEHOLDER, generate_csrf().encode())
+    response = current_app.response_class(body, status=entry.status, headers=entry.headers)
+    return _finish(response, entry, "HIT")
+
+
+def _finish(response, entry, outcome):
+    response.set_etag(entry.etag)
+    response.headers["Last-Modified"] = formatdate(int(entry.stored_at), usegmt=True)
+    response.headers["X-Cache"] = outcome
+    response.vary.add("Cookie")
+    return response.make_conditional(request)
+
+
+def _store_in_cache(response):
+    key = g.pop("_pagecache_key", None)
+    if key is None or g.get("_pagecache_hit"):
+        return response
+    before = g.pop("_pagecache_session", {})
+    if (
+        g.get("_pagecache_skip")
+        or response.status_code != 200
+        or response.mimetype not in CACHEABLE_TYPES
+        or response.is_streamed
+        or "Set-Cookie" in response.headers
+        or "private" in (response.headers.get("Cache-Control") or "")
+        or "no-store" in (response.headers.get("Cache-Control") or "")
+        or {k: v for k, v in session.items() if k not in HARMLESS_SESSION_KEYS} != before
+    ):
+        response.headers["X-Cache"] = "MISS"
+        return response
+    body = response.get_data()
+    if len(body) > MAX_BODY:
+        response.headers["X-Cache"] = "MISS"
+        return response
+    token = g.get("csrf_token")
+    stored_body = body.replace(token.encode(), CSRF_PLACEHOLDER) if token else body
+    cache = get_cache()
+    now = time.time()
+    try:
+        _, next_publish = cache.state()
+        expires = now + current_app.config["PAGE_CACHE_SECONDS"]
+        if next_publish is not None:
+            expires = min(expires, next_publish)
+        headers = [(k, v) for k, v in response.headers.items() if k.lower() not in NOT_STORED]
+        etag = hashlib.sha256(stored_body).hexdigest()[:32]
+        entry = Entry(response.status_code, headers, stored_body, now, etag)
+        if expires > now:
+            cache.store.set(key, entry, expires)
+    except Exception:
+        log.exception("page cache unavailable; answer not stored")
+        response.headers["X-Cache"] = "MISS"
+        return response
+    return _finish(response, entry, "MISS")

@@ -1,0 +1,1 @@
+"""The /search page (placeholder: the search helper fills it in)."""
