@@ -10,7 +10,14 @@ from core.plugins import PluginError, get_host
 
 users_cli = AppGroup("users", help="Create users and API tokens.")
 plugins_cli = AppGroup("plugins", help="List, enable and disable plugins.")
-demo_cli = AppGroup("demo", help="Demo content.")
+
+
+@click.group("demo", cls=AppGroup, invoke_without_command=True)
+@click.pass_context
+def demo_cli(ctx):
+    """Demo content: without a subcommand, the same as `demo load`."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(load_demo_command)
 
 
 @users_cli.command("create")

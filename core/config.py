@@ -33,6 +33,7 @@ ENV_SETTINGS = {
     "S3_ACCESS_KEY_ID": str,
     "S3_SECRET_ACCESS_KEY": str,
     "S3_PREFIX": str,
+    "S3_ADDRESSING_STYLE": str,
     "PAGE_CACHE": bool,
     "PAGE_CACHE_SECONDS": int,
 }
@@ -96,6 +97,7 @@ class Defaults:
     S3_ACCESS_KEY_ID = None
     S3_SECRET_ACCESS_KEY = None
     S3_PREFIX = ""
+    S3_ADDRESSING_STYLE = None  # "path" for servers without bucket subdomains (e.g. MinIO)
     UPLOAD_LIMITS = {  # bytes per kind of file
         "image": 10 * 1024 * 1024,
         "pdf": 30 * 1024 * 1024,
@@ -106,8 +108,11 @@ class Defaults:
     THUMBNAIL_SIZE = (480, 480)
     PAGE_CACHE = True  # cache whole pages for anonymous visitors
     PAGE_CACHE_SECONDS = 300
+    PAGE_CACHE_MAX_ENTRIES = 1000  # in-process cache only; Redis evicts by its own policy
     NEWS_PER_PAGE = 12
     SEARCH_PER_PAGE = 10
+    SEARCH_MAX_QUERY = 100  # characters of a search query that are used
+    SEARCH_REFRESH_SECONDS = 600  # plugin search documents older than this are re-read
 
     TOKEN_MAX_AGE_VERIFY = 60 * 60 * 24 * 3
     TOKEN_MAX_AGE_RESET = 60 * 60 * 2

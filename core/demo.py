@@ -49,6 +49,9 @@ def load_demo():
                 db.session.add(Membership(user=user, organisation=org, is_admin=org_admin))
         audit("demo.loaded", "core")
     db.session.commit()
+    from core.demo_content import load_content
+
+    load_content(author=find_user(f"editor@{DEMO_DOMAIN}"))
     get_host().hook.load_demo_content(app=get_host().app)
     db.session.commit()
     return password

@@ -31,6 +31,7 @@ from email.utils import formatdate
 from flask import current_app, g, has_app_context, request, session
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event, func
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from core.extensions import db
@@ -55,7 +56,7 @@ NEVER_CACHED = (
     "/language", "/healthz", "/static", "/theme", "/media", "/search",
 )  # fmt: skip
 # Headers that belong to one answer, never to the stored copy.
-NOT_STORED = {"set-cookie", "content-length", "date", "etag", "last-modified", "vary", "x-cache", "retry-after"}
+NOT_STORED = {"set-cookie", "content-length", "date", "etag", "last-modified", "x-cache", "retry-after"}
 # Session keys that rendering an anonymous page may set without making it personal.
 HARMLESS_SESSION_KEYS = {"csrf_token", "_fresh"}
 MAX_BODY = 2 * 1024 * 1024
@@ -63,6 +64,11 @@ MAX_BODY = 2 * 1024 * 1024
 # Session.info flags: whether this transaction wrote anything, and whether a bump awaits its commit.
 WROTE = "guildhall.pagecache.wrote"
 PENDING = "guildhall.pagecache.pending"
+BUMPED = "guildhall.pagecache.bumped"  # the version row is already written in this transaction
+CORE_CONTENT_TABLES = {
+    "core_pages", "core_sections", "core_tags", "core_menu_items", "core_settings", "core_media",
+    "core_organisations",
+}  # fmt: skip
 
 
 @dataclass
@@ -173,9 +179,11 @@ class PageCache:
         if self.redis is not None:
             raw = self.redis.get(REDIS_PREFIX + "version")
             return raw.decode() if raw else "0"
-        from core.pages.models import get_setting
+        from core.pages.models import Setting
 
-        return str(get_setting(VERSION_SETTING, "0"))
+        # A column query, not get_setting(): the session's identity map may hold an old copy.
+        value = db.session.scalar(db.select(Setting.value).where(Setting.key == VERSION_SETTING))
+        return str(value or "0")
 
     def _read_next_publish(self):
         from core.pages.models import Page
@@ -188,28 +196,42 @@ class PageCache:
             return None
         return earliest.replace(tzinfo=timezone.utc).timestamp()
 
-    def bump(self, deferred):
-        """Change the version now, or (deferred) together with the session's pending commit."""
-        if self.redis is not None:
-            if deferred:
-                db.session.info[PENDING] = True
-            else:
-                self.redis.incr(REDIS_PREFIX + "version")
-                self.forget()
+    def bump_in_transaction(self, session):
+        """Change the version as part of the session's transaction (DB), or after its commit (Redis)."""
+        session.info[PENDING] = True
+        if self.redis is not None or session.info.get(BUMPED):
             return
-        from core.pages.models import set_setting
+        from core.pages.models import Setting
 
-        set_setting(VERSION_SETTING, uuid.uuid4().hex)
-        if deferred:
-            db.session.info[PENDING] = True
-        else:
-            db.session.commit()
+        connection = session.connection()
+        connection.execute(_upsert(connection.dialect.name, Setting.__table__, uuid.uuid4().hex))
+        session.info[BUMPED] = True
+
+    def bump_now(self):
+        if self.redis is not None:
+            self.redis.incr(REDIS_PREFIX + "version")
             self.forget()
+            return
+        session = db.session()
+        self.bump_in_transaction(session)
+        session.commit()
 
     def committed(self):
         if self.redis is not None:
             self.redis.incr(REDIS_PREFIX + "version")
         self.forget()
+
+
+def _upsert(dialect, table, token):
+    """One statement that stores the version whether or not its row exists (no race on the first save)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the project runs on SQLite and PostgreSQL
+        raise RuntimeError(f"page cache: no upsert for {dialect}")
+    statement = insert(table).values(key=VERSION_SETTING, value=token)
+    return statement.on_conflict_do_update(index_elements=[table.c.key], set_={"value": statement.excluded.value})
 
 
 def init_app(app):
@@ -246,10 +268,12 @@ def content_changed():
     if cache is None:
         return
     session = db.session()
-    deferred = bool(session.new or session.dirty or session.deleted or session.info.get(WROTE))
+    if session.new or session.dirty or session.deleted or session.info.get(WROTE):
+        cache.bump_in_transaction(session)
+        return
     try:
-        cache.bump(deferred)
-    except Exception:  # a cache must never break saving content
+        cache.bump_now()
+    except Exception:  # the change itself is stored; pages still expire after PAGE_CACHE_SECONDS
         log.exception("page cache: could not bump the content version")
 
 
@@ -261,14 +285,42 @@ def skip():
 # -- transaction tracking -------------------------------------------------------
 
 
+def shows_on_pages(obj):
+    """Whether a change to this row may change what visitors see.
+
+    Core tables count only when they hold content; a plugin's tables always count unless
+    its model says ``__pagecache_ignore__ = True`` (say, a like counter on a page that skip()s)."""
+    model = type(obj)
+    if getattr(model, "__pagecache_ignore__", False):
+        return False
+    table = getattr(model, "__tablename__", "") or ""
+    if table.startswith("core_"):
+        return table in CORE_CONTENT_TABLES
+    return True
+
+
 @event.listens_for(Session, "after_flush")
-def _note_write(session, _flush_context):
+def _after_flush(session, _flush_context):
+    """Any flushed change to content bumps the version with the same commit, so plugins and
+    editors that forget content_changed() never leave a stale page behind."""
     session.info[WROTE] = True
+    if session.info.get(BUMPED) or (session.info.get(PENDING) and _redis_mode()):
+        return  # already bumped, or bumping at commit
+    changed = any(shows_on_pages(obj) for obj in (*session.new, *session.dirty, *session.deleted))
+    cache = get_cache() if changed else None
+    if cache is not None:
+        cache.bump_in_transaction(session)
+
+
+def _redis_mode():
+    cache = get_cache()
+    return cache is not None and cache.redis is not None
 
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session):
     session.info.pop(WROTE, None)
+    session.info.pop(BUMPED, None)
     if session.info.pop(PENDING, False):
         cache = get_cache()
         if cache is not None:
@@ -280,8 +332,13 @@ def _after_commit(session):
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session):
-    session.info.pop(WROTE, None)
-    session.info.pop(PENDING, None)
+    for flag in (WROTE, PENDING, BUMPED):
+        session.info.pop(flag, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_soft_rollback(session, _previous_transaction):
+    session.info.pop(BUMPED, None)  # a rolled-back savepoint may have taken the bump with it
 
 
 # -- serving and storing --------------------------------------------------------
@@ -334,6 +391,10 @@ def _serve_from_cache():
     try:
         key = _cache_key(cache)
         entry = cache.store.get(key) if key else None
+    except SQLAlchemyError as error:  # e.g. a database not migrated yet
+        log.warning("page cache unavailable; serving without it: %s", str(error).splitlines()[0])
+        db.session.rollback()
+        return None
     except Exception:
         log.exception("page cache unavailable; serving without it")
         db.session.rollback()
@@ -357,7 +418,14 @@ def _finish(response, entry, outcome):
     response.headers["Last-Modified"] = formatdate(int(entry.stored_at), usegmt=True)
     response.headers["X-Cache"] = outcome
     response.vary.add("Cookie")
+    # Browsers keep the page but ask again each time; the ETag makes that a cheap 304.
+    response.headers.setdefault("Cache-Control", "no-cache")
     return response.make_conditional(request)
+
+
+def _storable(header):
+    name = header.lower()
+    return name not in NOT_STORED and not name.startswith("x-ratelimit")
 
 
 def _store_in_cache(response):
@@ -390,7 +458,7 @@ def _store_in_cache(response):
         expires = now + current_app.config["PAGE_CACHE_SECONDS"]
         if next_publish is not None:
             expires = min(expires, next_publish)
-        headers = [(k, v) for k, v in response.headers.items() if k.lower() not in NOT_STORED]
+        headers = [(k, v) for k, v in response.headers.items() if _storable(k)]
         etag = hashlib.sha256(stored_body).hexdigest()[:32]
         entry = Entry(response.status_code, headers, stored_body, now, etag)
         if expires > now:

@@ -199,13 +199,16 @@ def sanitize_html(html: str) -> Markup:
         backend, allow = current_app.config["SANITIZER"], current_allowlist()
     else:
         backend, allow = "nh3", CORE_ALLOWLIST
-    clean = CLEANERS[backend]
-    text = strip_invisible(str(html or ""))
-    result = clean(text, allow)
+
+    def clean(text):
+        # Entities decode to invisible characters too (&#8203; in a <title> comes out as text).
+        return strip_invisible(CLEANERS[backend](text, allow))
+
+    result = clean(strip_invisible(str(html or "")))
     # Re-parsing can still move things (foster-parented table text, entities);
     # clean until nothing changes so that storing sanitised HTML twice is a no-op.
     for _ in range(3):
-        again = clean(result, allow)
+        again = clean(result)
         if again == result:
             break
         result = again

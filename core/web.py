@@ -153,7 +153,9 @@ def init_app(app, host):
     @app.route("/theme/<path:filename>", endpoint="theme_static")
     @public
     def theme_static(filename):
-        return send_from_directory(app.theme_static, filename, max_age=3600)
+        from core.pages.themes import get_themes
+
+        return send_from_directory(get_themes(app).static_folder(), filename, max_age=3600)
 
     @app.context_processor
     def template_helpers():

@@ -1,16 +1,20 @@
 """Files: the storage backends (local disk, S3) and the media library's upload rules.
 
-Contract used by the rest of the core and by plugins (the storage helper fills it in):
+Contract used by the rest of the core and by plugins:
     save_upload(file_storage, *, private=False, owner=None, kinds=None) -> Media
         checks type by content and size per kind, re-encodes images, makes thumbnails,
-        stores under a random name; raises UploadError(message) with a translated message.
-    media_url(media, thumb=False) -> str   public URL of a public file (or its thumbnail)
+        stores under a random name, commits the row; raises UploadError(message, status).
+    media_url(media, thumb=False) -> str   public URL of a public file (or its thumbnail);
+                                           /files/<id> for a private one
     send_media(media, as_attachment=None)  a response with the file's bytes (views check access first)
-    delete_media(media)                    remove the bytes and the row
+    delete_media(media)                    remove the row and the bytes
+    get_storage()                          the app's backend: put/get/open/delete/exists/size/keys
+
+Modules: backends (storage), sniff (type by content), images (Pillow), uploads (save_upload),
+serving (responses), views (/media/<key>, /files/<id>).
 """
-from flask import url_for
+from core.storage.backends import get_storage
+from core.storage.serving import media_url, send_media
+from core.storage.uploads import UploadError, delete_media, save_upload
 
-
-def media_url(media, thumb=False):
-    key = media.thumb_key if thumb and media.thumb_key else media.key
-    return url_for("media.public_file", key=key)
+__all__ = ["UploadError", "delete_media", "get_storage", "media_url", "save_upload", "send_media"]

@@ -1,0 +1,142 @@
+"""The header and footer menus as visitors see them.
+
+Editors arrange MenuItem rows; plugins offer NavItems (extra_nav_items, called
+only for enabled plugins). A row naming a plugin entry shows that entry where
+the editor put it; entries nobody placed follow the arranged ones, so a newly
+enabled plugin shows up and a disabled one vanishes without anyone editing the
+menu. A menu without any row shows a sensible default.
+"""
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask import g, request, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from werkzeug.routing import BuildError
+
+from core.extensions import db
+from core.pages import public
+from core.pages.models import MENUS, MenuItem
+from core.plugins import get_host
+from core.web import nav_items
+
+
+UNSAFE_URL_CHARACTERS = re.compile(r"[\x00-\x20\x7f\\]")
+
+
+def is_safe_url(url):
+    """Only http(s) addresses and addresses on this site may stand in a menu."""
+    if not url or UNSAFE_URL_CHARACTERS.search(url):
+        return False
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https"):
+        return bool(parts.netloc)
+    return not parts.scheme and not parts.netloc and not url.startswith("//")
+
+
+@dataclass
+class MenuLink:
+    label: str
+    url: str
+
+    @property
+    def current(self):
+        path = request.path
+        return self.url == path or (self.url not in ("/", "") and path.startswith(self.url.rstrip("/") + "/"))
+
+
+def entry_key(item):
+    """How a MenuItem.plugin_entry names a plugin's NavItem."""
+    return item.endpoint or item.url or ""
+
+
+def nav_item_url(item):
+    if item.url:
+        return item.url
+    try:
+        return url_for(item.endpoint, **item.values)
+    except BuildError:  # a plugin named an endpoint that does not exist
+        return None
+
+
+def offered_entries(menus=tuple(MENUS)):
+    """{key: NavItem} of every entry the enabled plugins offer this user, in any menu."""
+    host = get_host()
+    offered = {}
+    for menu in menus:
+        for item in nav_items(host, menu):
+            offered.setdefault(entry_key(item), item)
+    return offered
+
+
+def _english():
+    return not str(get_locale() or "").startswith("zh")
+
+
+def item_label(item, target_label=""):
+    if _english() and item.label_en:
+        return item.label_en
+    return item.label or str(target_label)
+
+
+def resolve(item, offered):
+    """The link a MenuItem stands for, or None when visitors must not see it."""
+    if item.hidden:
+        return None
+    if item.page_id is not None:
+        page = item.page
+        if page is None or not page.is_visible():
+            return None
+        return MenuLink(item_label(item, page.title), page.url)
+    if item.section_id is not None:
+        section = item.section
+        if section is None:
+            return None
+        return MenuLink(
+            item_label(item, section.display_title(get_locale())), url_for("pages.section", slug=section.slug)
+        )
+    if item.plugin_entry:
+        nav = offered.get(item.plugin_entry)
+        url = nav_item_url(nav) if nav is not None else None
+        return MenuLink(item_label(item, nav.label), url) if url else None
+    if item.url and is_safe_url(item.url):  # checked when saved; rows written elsewhere are checked here
+        return MenuLink(item_label(item, item.url), item.url)
+    return None
+
+
+def default_links(menu, offered_here):
+    links = []
+    if menu == "main":
+        links.append(MenuLink(str(_l("Home")), url_for("pages.home")))
+        links.append(MenuLink(str(_l("News")), url_for("pages.news_index")))
+        for section in public.sections():
+            links.append(MenuLink(section.display_title(get_locale()), url_for("pages.section", slug=section.slug)))
+    return links + [link for link in (_plugin_link(nav) for nav in offered_here) if link]
+
+
+def _plugin_link(nav):
+    url = nav_item_url(nav)
+    return MenuLink(str(nav.label), url) if url else None
+
+
+def menu_links(menu):
+    """The links of one menu for the current visitor (cached for the request)."""
+    cache = g.setdefault("_menu_links", {})
+    if menu in cache:
+        return cache[menu]
+    if "_menu_rows" not in g:
+        g._menu_rows = db.session.scalars(
+            db.select(MenuItem).order_by(MenuItem.menu, MenuItem.position, MenuItem.id)
+        ).all()
+    rows = g._menu_rows
+    offered_here = nav_items(get_host(), menu)
+    if not any(row.menu == menu for row in rows):
+        cache[menu] = default_links(menu, offered_here)
+        return cache[menu]
+    offered = offered_entries()
+    placed = {row.plugin_entry for row in rows if row.plugin_entry}  # placed in any menu, even hidden
+    links = [link for link in (resolve(row, offered) for row in rows if row.menu == menu) if link]
+    links += [link for link in (_plugin_link(nav) for nav in offered_here if entry_key(nav) not in placed) if link]
+    cache[menu] = links
+    return links

@@ -1,0 +1,62 @@
+"""Absolute and canonical addresses, and the site description used in meta tags."""
+from flask import current_app, g, request
+
+from core.pages.models import get_setting
+
+DESCRIPTION_SETTING = "site_description"
+CONTACT_SETTING = "site_contact"  # {"address", "phone", "email"}
+
+
+def base_url():
+    """SITE_URL when configured (the canonical host), else the host the request came to."""
+    configured = (current_app.config.get("SITE_URL") or "").strip()
+    return (configured or request.host_url).rstrip("/")
+
+
+def absolute_url(path):
+    if path.startswith(("http://", "https://")):
+        return path
+    return base_url() + ("" if path.startswith("/") else "/") + path
+
+
+def canonical_url():
+    """This page's address without tracking or preview arguments; list pages keep their page number."""
+    url = absolute_url(request.path)
+    page = request.args.get("page", 1, type=int)
+    return f"{url}?page={page}" if page and page > 1 else url
+
+
+def _setting(key):
+    """A site setting read at most once per request (the header and footer both ask)."""
+    cache = g.setdefault("_site_settings", {})
+    if key not in cache:
+        cache[key] = get_setting(key)
+    return cache[key]
+
+
+def site_description():
+    return _setting(DESCRIPTION_SETTING) or ""
+
+
+def site_contact():
+    contact = _setting(CONTACT_SETTING)
+    return contact if isinstance(contact, dict) else {}
+
+
+def meta_for(page):
+    """Meta, Open Graph and Twitter card values for one page or news post."""
+    from core.pages.public import cover_url
+
+    description = page.seo_description or page.summary or site_description()
+    image = cover_url(page)
+    return {
+        "title": page.seo_title or page.title,
+        "description": " ".join(description.split())[:300],
+        "type": "article" if page.is_news else "website",
+        "image": absolute_url(image) if image else None,
+        "image_alt": (page.cover.alt if page.cover is not None else "") or page.title,
+        "published": page.display_date,
+        "modified": page.updated_at,
+        "section": page.section.display_title() if page.section is not None else None,
+        "tags": [tag.name for tag in page.tags],
+    }
