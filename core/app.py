@@ -46,7 +46,11 @@ def create_app(config=None, instance_path=None):
             [str(Path(__file__).parent / "translations"), *host.translation_folders()]
         ),
     )
-    migrate.init_app(app, db, directory=str(CORE_MIGRATIONS), render_as_batch=True)
+    from core.search import include_in_autogenerate
+
+    migrate.init_app(
+        app, db, directory=str(CORE_MIGRATIONS), render_as_batch=True, include_name=include_in_autogenerate
+    )
     migrate.configure(web.alembic_version_locations(host))
 
     _register_core_blueprints(app)

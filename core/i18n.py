@@ -100,9 +100,14 @@ def import_translations(mapping, locale="zh_CN"):
         catalog = load_po(path, locale)
         changed = False
         for message in catalog:
-            key = message.id[0] if isinstance(message.id, (list, tuple)) else message.id
-            if key and key in mapping and message.string != mapping[key]:
-                message.string = mapping[key]
+            plural = isinstance(message.id, (list, tuple))
+            key = message.id[0] if plural else message.id
+            if not key or key not in mapping:
+                continue
+            # Chinese has one plural form: the translation of the singular serves every count.
+            wanted = (mapping[key],) * catalog.num_plurals if plural else mapping[key]
+            if message.string != wanted:
+                message.string = wanted
                 changed = True
                 filled += 1
         if changed:

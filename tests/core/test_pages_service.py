@@ -191,7 +191,7 @@ def test_restore_copies_an_old_revision_into_a_new_one(editor, section):
     assert page.body == "<p>第一版</p>" and [t.name for t in page.tags] == ["甲"]
     assert page.slug == "zhi-liang-chuang-xin-cheng-guo-jiao-liu"
     latest = page.revisions[0]
-    assert latest.number == 3 and latest.note == "Restored from #1"
+    assert latest.number == 3 and latest.note == "从 #1 恢复"  # written in the site language, Chinese
     assert redirects() == {"news/second": page.id}
     with pytest.raises(PageError):
         restore_revision(page, 99, editor)
