@@ -24,7 +24,8 @@ def guildhall_app(instance):
     from core.app import create_app
     from core.demo import load_demo
 
-    app = create_app({"RATELIMIT_ENABLED": True}, instance_path=instance)
+    # Without the page cache: this measures the framework's own overhead (bench_content.py has the cache).
+    app = create_app({"RATELIMIT_ENABLED": True, "PAGE_CACHE": False}, instance_path=instance)
     with app.app_context():
         upgrade(revision="heads")
         load_demo()
@@ -49,6 +50,12 @@ def bare_app(db_path):
             "can": lambda permission: False,
             "current_user": AnonymousUserMixin(),
             "csrf_token": lambda: "token",
+            "menu_links": lambda menu: [],
+            "site_description": lambda: "",
+            "site_contact": lambda: {},
+            "canonical_url": lambda: "http://127.0.0.1:5000/",
+            "absolute_url": lambda path: "http://127.0.0.1:5000" + path,
+            "theme_name": lambda: "default",
         }
 
     @app.route("/")

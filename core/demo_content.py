@@ -14,15 +14,16 @@ from markupsafe import escape
 from werkzeug.datastructures import FileStorage
 
 from core.extensions import db
+from core.pages import seo
 from core.pages.models import MenuItem, Page, Section, get_setting, set_setting
 from core.users.models import Organisation, OrganisationTier, utcnow
 
 SECTIONS = [
     # slug, title, English title, description
-    ("yao-wen", "要闻", "NEWS", "协会工作动态与行业要事。"),
-    ("feng-mian-guan-zhu", "封面关注", "COVER FOCUS", "本期会刊封面报道的重点活动与成果。"),
-    ("te-bie-guan-zhu", "特别关注", "SPECIAL FOCUS", "值得会员单位特别留意的评选、赛事与项目。"),
-    ("hui-yuan-feng-cai", "会员风采", "MEMBER PROFILES", "会员单位的实践、项目与合作机会。"),
+    ("yao-wen", "要闻", "Headlines", "协会工作动态与行业要事。"),
+    ("feng-mian-guan-zhu", "封面关注", "Cover Focus", "本期会刊封面报道的重点活动与成果。"),
+    ("te-bie-guan-zhu", "特别关注", "Special Focus", "值得会员单位特别留意的评选、赛事与项目。"),
+    ("hui-yuan-feng-cai", "会员风采", "Member Profiles", "会员单位的实践、项目与合作机会。"),
 ]
 
 TIER_HEADINGS = {
@@ -115,7 +116,7 @@ NEWS = [
     ),
     dict(
         slug="2021-cheng-guo-jiao-liu-yuan-man-luo-mu",
-        section="yao-wen",
+        section="feng-mian-guan-zhu",
         title="156个项目同台交流，2021年度质量创新成果交流活动圆满落幕",
         summary="50家企业申报156个项目，45家企业的103个项目进入现场发布，评出示范级成果19项。",
         date=(2021, 6, 18),
@@ -358,14 +359,9 @@ def members_body():
 FIXED_PAGES = [
     # slug, parent slug, title, summary, body
     ("about", None, "关于我们", "深圳市质量协会的简介、组织架构、会员与联系方式。", """
-<p>深圳市质量协会（简称“深圳质协”）是服务质量事业的社会组织，长期在政府与企业之间发挥桥梁作用。</p>
-<ul>
-<li><a href="/about/profile">协会简介</a></li>
-<li><a href="/about/structure">组织架构</a></li>
-<li><a href="/about/members">会员单位</a></li>
-<li><a href="/about/join">入会指南</a></li>
-<li><a href="/about/contact">联系我们</a></li>
-</ul>
+<p>深圳市质量协会（简称“深圳质协”）成立于1987年，是服务质量事业的5A级社会组织，长期在政府与企业之间发挥桥梁作用。</p>
+<p>协会会员涵盖通信、生物科技、金融保险、环境服务和精密制造等行业。我们组织质量创新与技术成果交流、专业技术职称评审、品牌故事大赛和质量大讲堂，推动质量管理方法在企业落地。</p>
+<p>想进一步了解协会，请浏览下列栏目；有意入会的单位可先阅读<a href="/about/join">入会指南</a>。</p>
 """),
     ("profile", "about", "协会简介", "一家成立34年的5A级社会组织。", """
 <p>深圳市质量协会成立于1987年，到2021年已走过34个年头，是被评为5A等级的社会组织。</p>
@@ -451,10 +447,12 @@ HOME_BLOCKS = [
     "core.featured",
     "core.section.yao-wen",
     "core.section.feng-mian-guan-zhu",
-    "announcements.latest",
     "core.section.te-bie-guan-zhu",
     "core.section.hui-yuan-feng-cai",
+    "announcements.latest",
 ]
+SITE_DESCRIPTION = "深圳市质量协会成立于1987年，是服务质量事业的5A级社会组织：组织成果交流、职称评审、品牌故事大赛和质量大讲堂，连接政府、企业与质量工作者。"
+SITE_CONTACT = {"address": "深圳市福田区（示例地址）", "phone": "0755-0000 0000（示例号码）", "email": "info@demo.example.org"}
 
 
 # -- loading ---------------------------------------------------------------------
@@ -506,6 +504,10 @@ def _load(author):
     if get_setting("home_blocks") is None:
         set_setting("home_blocks", HOME_BLOCKS)
         created += 1
+    for key, value in ((seo.DESCRIPTION_SETTING, SITE_DESCRIPTION), (seo.CONTACT_SETTING, SITE_CONTACT)):
+        if get_setting(key) is None:  # the footer and the meta description show them
+            set_setting(key, value)
+            created += 1
     db.session.commit()
     return created
 
@@ -601,7 +603,7 @@ def _font(size):
     return ImageFont.load_default(size=size), False
 
 
-def banner_jpeg(colours, label, size=(1200, 675)):
+def banner_jpeg(colours, label, size=(1200, 800)):
     """A simple banner: a two-colour gradient, a few soft circles and the label if a CJK font exists."""
     from PIL import Image, ImageColor, ImageDraw
 
@@ -614,7 +616,7 @@ def banner_jpeg(colours, label, size=(1200, 675)):
         draw.line([(x, 0), (x, height)], fill=tuple(round(a + (b - a) * share) for a, b in zip(start, end)))
     overlay = Image.new("RGBA", size, (0, 0, 0, 0))
     shapes = ImageDraw.Draw(overlay)
-    for cx, cy, radius, alpha in ((980, 120, 260, 40), (1100, 560, 180, 55), (160, 600, 220, 30)):
+    for cx, cy, radius, alpha in ((980, 140, 280, 40), (1100, 680, 200, 55), (160, 720, 240, 30)):
         shapes.ellipse([cx - radius, cy - radius, cx + radius, cy + radius], fill=(255, 255, 255, alpha))
     image = Image.alpha_composite(image.convert("RGBA"), overlay).convert("RGB")
     draw = ImageDraw.Draw(image)

@@ -4,6 +4,9 @@ Contract used by the rest of the core:
     content_changed()   call when something visitors can see changes (page saved, menu, theme, ...);
                         every worker and host drops its cached pages.
     skip()              a view that must never be cached (live counts, per-visitor output) calls it.
+    memo(key, build)    a value derived from content alone (a home block's HTML, the menus' rows),
+                        kept per process until the content version changes, the next scheduled
+                        page goes live or PAGE_CACHE_SECONDS pass; signed-in pages use it too.
 
 What is cached: GET/HEAD answers with status 200 and an HTML or XML body, for visitors who are
 not signed in and have no flashed messages waiting, on public paths whose query string is empty
@@ -155,6 +158,7 @@ class PageCache:
     _next_publish: float | None = None  # epoch seconds of the earliest future scheduled page
     _read_at: float = field(default=-1e9)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    memos: dict = field(default_factory=dict)  # key -> (version, expires at, value)
 
     # -- the shared content version -----------------------------------------
 
@@ -280,6 +284,32 @@ def content_changed():
 def skip():
     """Keep this request's answer out of the cache."""
     g._pagecache_skip = True
+
+
+MAX_MEMOS = 512
+
+
+def memo(key, build):
+    """build(), or its value from an earlier call while the content has not changed.
+
+    The value must not depend on the visitor, and must be plain data or Markup (never ORM
+    objects, which belong to one request's session)."""
+    cache = get_cache()
+    if cache is None or not current_app.config.get("MEMO_CACHE", True):
+        return build()
+    version, next_publish = cache.state()
+    now = time.time()
+    found = cache.memos.get(key)
+    if found is not None and found[0] == version and found[1] > now:
+        return found[2]
+    value = build()
+    expires = now + current_app.config["PAGE_CACHE_SECONDS"]
+    if next_publish is not None:
+        expires = min(expires, next_publish)
+    if len(cache.memos) >= MAX_MEMOS:
+        cache.memos.clear()
+    cache.memos[key] = (version, expires, value)
+    return value
 
 
 # -- transaction tracking -------------------------------------------------------

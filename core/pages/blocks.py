@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from core import pagecache
 from core.contrib import ContentBlock
 from core.extensions import db
 from core.pages import public
@@ -24,7 +25,18 @@ LATEST_COUNT = 5
 FEATURED_COUNT = 4
 
 
+def _memo_html(name, render):
+    """A core block's HTML depends on content, language and theme only, never on the visitor."""
+    from core.pages.themes import get_themes
+
+    return pagecache.memo(("home-block", name, str(get_locale()), get_themes().current()), render)
+
+
 def _render_featured(context):
+    return _memo_html(FEATURED, _featured_html)
+
+
+def _featured_html():
     items = db.session.scalars(
         db.select(Page)
         .where(Page.featured.is_(True), Page.visible_filter())
@@ -35,19 +47,19 @@ def _render_featured(context):
 
 
 def _section_renderer(section_id):
-    def render(context):
+    def html():
         section = db.session.get(Section, section_id)
         items = db.session.scalars(public.visible_news(section).limit(LATEST_COUNT)).all()
         return Markup(render_template("pages/_block_section.html", section=section, items=items))
 
-    return render
+    return lambda context: _memo_html(f"{SECTION_PREFIX}{section_id}", html)
 
 
 class SectionTitle:
     """A block title that follows the visitor's language like the section's own title."""
 
-    def __init__(self, section):
-        self.title, self.title_en = section.title, section.title_en
+    def __init__(self, title, title_en):
+        self.title, self.title_en = title, title_en
 
     def __str__(self):
         english = not str(get_locale() or "").startswith("zh")
@@ -57,18 +69,25 @@ class SectionTitle:
         return str(Markup.escape(str(self)))
 
 
+def _home_sections():
+    """(id, slug, title, title_en, position) of the sections shown on the home page."""
+    query = db.select(Section).where(Section.on_home.is_(True)).order_by(Section.position, Section.title)
+    return pagecache.memo(
+        ("home-sections",),
+        lambda: [(s.id, s.slug, s.title, s.title_en, s.position) for s in db.session.scalars(query)],
+    )
+
+
 def core_blocks():
     blocks = [ContentBlock(FEATURED, _l("Featured"), _render_featured, home=True, order=0)]
-    for section in db.session.scalars(
-        db.select(Section).where(Section.on_home.is_(True)).order_by(Section.position, Section.title)
-    ):
+    for section_id, slug, title, title_en, position in _home_sections():
         blocks.append(
             ContentBlock(
-                SECTION_PREFIX + section.slug,
-                SectionTitle(section),
-                _section_renderer(section.id),
+                SECTION_PREFIX + slug,
+                SectionTitle(title, title_en),
+                _section_renderer(section_id),
                 home=True,
-                order=1 + section.position,
+                order=1 + position,
             )
         )
     return blocks
@@ -88,7 +107,8 @@ def available_blocks():
 
 def home_blocks():
     """The blocks in the order the admin chose; blocks the admin has not seen yet follow."""
-    return arrange(core_blocks(), plugin_blocks(), get_setting(SETTING), get_setting(HIDDEN_SETTING))
+    chosen, hidden = pagecache.memo(("home-layout",), lambda: (get_setting(SETTING), get_setting(HIDDEN_SETTING)))
+    return arrange(core_blocks(), plugin_blocks(), chosen, hidden)
 
 
 def arrange(core, plugins, chosen, hidden):

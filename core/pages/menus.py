@@ -13,11 +13,13 @@ from urllib.parse import urlsplit
 from flask import g, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
+from core import pagecache
 from core.extensions import db
 from core.pages import public
-from core.pages.models import MENUS, MenuItem
+from core.pages.models import MENUS, MenuItem, Page
 from core.plugins import get_host
 from core.web import nav_items
 
@@ -80,8 +82,16 @@ def item_label(item, target_label=""):
     return item.label or str(target_label)
 
 
-def resolve(item, offered):
-    """The link a MenuItem stands for, or None when visitors must not see it."""
+@dataclass(frozen=True)
+class PluginSlot:
+    """Where the editor placed a plugin's entry; filled per visitor from the entries offered."""
+
+    entry: str
+    label: str  # the editor's label in the visitor's language, "" for the plugin's own
+
+
+def resolve(item):
+    """What a MenuItem stands for: a MenuLink, a PluginSlot, or None when visitors must not see it."""
     if item.hidden:
         return None
     if item.page_id is not None:
@@ -97,12 +107,16 @@ def resolve(item, offered):
             item_label(item, section.display_title(get_locale())), url_for("pages.section", slug=section.slug)
         )
     if item.plugin_entry:
-        nav = offered.get(item.plugin_entry)
-        url = nav_item_url(nav) if nav is not None else None
-        return MenuLink(item_label(item, nav.label), url) if url else None
+        return PluginSlot(item.plugin_entry, item_label(item))
     if item.url and is_safe_url(item.url):  # checked when saved; rows written elsewhere are checked here
         return MenuLink(item_label(item, item.url), item.url)
     return None
+
+
+def fill_slot(slot, offered):
+    nav = offered.get(slot.entry)
+    url = nav_item_url(nav) if nav is not None else None
+    return MenuLink(slot.label or str(nav.label), url) if url else None
 
 
 def default_links(menu, offered_here):
@@ -120,23 +134,40 @@ def _plugin_link(nav):
     return MenuLink(str(nav.label), url) if url else None
 
 
+def arranged(menu):
+    """(whether the menu has rows, its links and plugin slots, plugin entries placed in any menu).
+
+    The same for every visitor of one language, so it is kept until the content changes."""
+
+    def build():
+        rows = db.session.scalars(
+            db.select(MenuItem)
+            .options(
+                selectinload(MenuItem.page).selectinload(Page.parent).selectinload(Page.parent),
+                selectinload(MenuItem.section),
+            )
+            .order_by(MenuItem.menu, MenuItem.position, MenuItem.id)
+        ).all()
+        mine = [row for row in rows if row.menu == menu]
+        placed = frozenset(row.plugin_entry for row in rows if row.plugin_entry)  # even hidden ones
+        return bool(mine), [entry for entry in (resolve(row) for row in mine) if entry], placed
+
+    return pagecache.memo(("menu", menu, str(get_locale())), build)
+
+
 def menu_links(menu):
     """The links of one menu for the current visitor (cached for the request)."""
     cache = g.setdefault("_menu_links", {})
     if menu in cache:
         return cache[menu]
-    if "_menu_rows" not in g:
-        g._menu_rows = db.session.scalars(
-            db.select(MenuItem).order_by(MenuItem.menu, MenuItem.position, MenuItem.id)
-        ).all()
-    rows = g._menu_rows
+    has_rows, entries, placed = arranged(menu)
     offered_here = nav_items(get_host(), menu)
-    if not any(row.menu == menu for row in rows):
+    if not has_rows:
         cache[menu] = default_links(menu, offered_here)
         return cache[menu]
-    offered = offered_entries()
-    placed = {row.plugin_entry for row in rows if row.plugin_entry}  # placed in any menu, even hidden
-    links = [link for link in (resolve(row, offered) for row in rows if row.menu == menu) if link]
+    offered = offered_entries() if any(isinstance(entry, PluginSlot) for entry in entries) else {}
+    links = [entry if isinstance(entry, MenuLink) else fill_slot(entry, offered) for entry in entries]
+    links = [link for link in links if link]
     links += [link for link in (_plugin_link(nav) for nav in offered_here if entry_key(nav) not in placed) if link]
     cache[menu] = links
     return links

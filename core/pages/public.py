@@ -85,14 +85,15 @@ def neighbours(page):
     """(older, newer) visible posts of the same section."""
     if page.section_id is None:
         return None, None
-    same = visible_news(page.section).where(Page.id != page.id)
+    # Only titles and addresses are shown: no eager loading of covers and sections.
+    same = db.select(Page).where(Page.section_id == page.section_id, Page.visible_filter(), Page.id != page.id)
     date = page.display_date
     older = db.session.scalar(
-        same.where(db.or_(news_date() < date, db.and_(news_date() == date, Page.id < page.id))).limit(1)
+        same.order_by(news_date().desc(), Page.id.desc())
+        .where(db.or_(news_date() < date, db.and_(news_date() == date, Page.id < page.id))).limit(1)
     )
     newer = db.session.scalar(
-        same.order_by(None)
-        .where(db.or_(news_date() > date, db.and_(news_date() == date, Page.id > page.id)))
+        same.where(db.or_(news_date() > date, db.and_(news_date() == date, Page.id > page.id)))
         .order_by(news_date(), Page.id)
         .limit(1)
     )

@@ -1,6 +1,7 @@
 """Absolute and canonical addresses, and the site description used in meta tags."""
-from flask import current_app, g, request
+from flask import current_app, request
 
+from core import pagecache
 from core.pages.models import get_setting
 
 DESCRIPTION_SETTING = "site_description"
@@ -27,11 +28,8 @@ def canonical_url():
 
 
 def _setting(key):
-    """A site setting read at most once per request (the header and footer both ask)."""
-    cache = g.setdefault("_site_settings", {})
-    if key not in cache:
-        cache[key] = get_setting(key)
-    return cache[key]
+    """A site setting, read again only when the content changes (the header and footer both ask)."""
+    return pagecache.memo(("setting", key), lambda: get_setting(key))
 
 
 def site_description():
