@@ -3,6 +3,9 @@ import pytest
 
 from core.extensions import db
 from core.mail import OutboxMessage
+from core.pages.models import MenuItem, Page, Section
+from core.pages.service import save_page
+from core.storage.models import Media
 from core.users.models import Membership, Organisation, Role
 from tests.conftest import login
 
@@ -30,8 +33,18 @@ def fixtures(app, users):
     db.session.add(custom)
     message = OutboxMessage(recipient="someone@example.org", subject="Hello", body="Body")
     db.session.add(message)
+    section = Section(slug="news", title="要闻", title_en="News")
+    db.session.add(section)
+    menu_item = MenuItem(menu="main", label="协会", url="/about")
+    db.session.add(menu_item)
+    media = Media(key="0" * 32 + ".pdf", original_name="章程.pdf", content_type="application/pdf",
+                  kind="pdf", size=10, sha256="0" * 64)
+    db.session.add(media)
     db.session.commit()
-    return {"user": users["member"].id, "organisation": organisation.id, "role": custom.id, "message": message.id}
+    page = save_page(Page(), {"title": "质量月活动", "section_id": section.id, "body": "<p>正文</p>"}, users["editor"])
+    db.session.commit()
+    return {"user": users["member"].id, "organisation": organisation.id, "role": custom.id, "message": message.id,
+            "section": section.id, "page": page.id, "media": media.id, "menu_item": menu_item.id}
 
 
 def admin_pages(ids):
@@ -54,10 +67,32 @@ def admin_pages(ids):
         ("/admin/outbox", "outbox.view"),
         (f"/admin/outbox/{ids['message']}", "outbox.view"),
         ("/admin/audit", "audit.view"),
+        ("/admin/pages/", "content.edit"),
+        ("/admin/pages/?kind=news&status=draft&q=质量", "content.edit"),
+        ("/admin/pages/tree", "content.edit"),
+        ("/admin/pages/new", "content.edit"),
+        ("/admin/pages/new?kind=news", "content.edit"),
+        (f"/admin/pages/{ids['page']}", "content.edit"),
+        (f"/admin/pages/{ids['page']}/preview", "content.edit"),
+        (f"/admin/pages/{ids['page']}/revisions", "content.edit"),
+        (f"/admin/pages/{ids['page']}/revisions/compare?a=1&b=1", "content.edit"),
+        (f"/admin/pages/{ids['page']}/revisions/1/restore", "content.edit"),
+        (f"/admin/pages/{ids['page']}/delete", "content.edit"),
+        ("/admin/sections/", "content.edit"),
+        ("/admin/sections/new", "content.edit"),
+        (f"/admin/sections/{ids['section']}", "content.edit"),
+        (f"/admin/sections/{ids['section']}/delete", "content.edit"),
+        ("/admin/menus/", "content.edit"),
+        (f"/admin/menus/{ids['menu_item']}/edit", "content.edit"),
+        ("/admin/media/", "media.manage"),
+        ("/admin/media/library.json", "media.manage"),
+        (f"/admin/media/{ids['media']}", "media.manage"),
+        (f"/admin/media/{ids['media']}/delete", "media.manage"),
+        ("/admin/site/", "site.manage"),
     ]
 
 
-EDITOR_MAY = {"admin.access"}
+EDITOR_MAY = {"admin.access", "content.edit", "media.manage"}
 
 
 @pytest.mark.parametrize("role", ["admin", "editor", "judge", "member"])
