@@ -68,8 +68,10 @@ def register_admin_sections():
 def register_content_blocks():
     """Return a list of ``core.contrib.ContentBlock`` that pages can embed.
 
-    The home page shows every block whose ``home`` flag is set, ordered by
-    ``order``."""
+    The home page offers every block whose ``home`` flag is set; an admin
+    arranges and hides them (Admin -> Site and home page), and blocks the
+    admin has not arranged follow in ``order``. Blocks of a disabled plugin
+    vanish. ``render`` runs per request and may depend on the visitor."""
 
 
 @hookspec
