@@ -11,7 +11,7 @@ DEMO_DOMAIN = "demo.example.org"
 
 # Member companies named in the association's 2021 magazine, with their tiers.
 ORGANISATIONS = [
-    ("深圳市质量协会秘书处", "质协秘书处", OrganisationTier.president),
+    ("深圳市某科技集团有限公司", "某科技集团", OrganisationTier.president),
     ("华为技术有限公司", "华为", OrganisationTier.vice_president),
     ("中兴通讯股份有限公司", "中兴通讯", OrganisationTier.vice_president),
     ("深圳华大基因股份有限公司", "华大基因", OrganisationTier.vice_president),
@@ -21,11 +21,11 @@ ORGANISATIONS = [
 ]
 
 PEOPLE = [
-    ("admin", "管理员 王敏", ("admin",), None, False),
-    ("editor", "编辑 李娜", ("editor",), "深圳市质量协会秘书处", False),
-    ("judge", "评委 陈建国", ("judge",), None, False),
-    ("member", "会员 张伟", ("member",), "华为技术有限公司", True),
-    ("member2", "会员 刘洋", ("member",), "中兴通讯股份有限公司", True),
+    ("admin", "王敏", ("admin",), None, False),
+    ("editor", "李娜", ("editor",), None, False),
+    ("judge", "陈建国", ("judge",), None, False),
+    ("member", "张伟", ("member",), "华为技术有限公司", True),
+    ("member2", "刘洋", ("member",), "中兴通讯股份有限公司", True),
 ]
 
 

@@ -19,6 +19,12 @@ from core.permissions import permission_required
 
 MAX_ORDER = 1000
 
+# Readable names for the themes shipped with Guildhall; other themes show their folder name.
+THEME_LABELS = {
+    "default": _l("Default: white header, blue accents"),
+    "classic": _l("Classic: red masthead, serif headings"),
+}
+
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
@@ -74,7 +80,7 @@ def chosen_blocks(available):
 def site():
     themes = get_themes()
     form = SiteForm()
-    form.theme.choices = [choice(name, name) for name in themes.available()]
+    form.theme.choices = [choice(name, THEME_LABELS.get(name, name)) for name in themes.available()]
     available = blocks.available_blocks()
     if not form.is_submitted():
         contact = seo.site_contact()

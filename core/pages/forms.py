@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from core.forms import choice
 from core.pages.models import STATUSES
 
-LOCAL_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
+LOCAL_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]  # seconds shown: re-saving must not move a scheduled time
 
 
 def _strip(value):

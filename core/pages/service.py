@@ -123,7 +123,7 @@ def current_data(page):
         "cover_id": page.cover_id,
         "section_id": page.section_id,
         "parent_id": page.parent_id,
-        "tags": [tag.name for tag in page.tags],
+        "tags": sorted(tag.name for tag in page.tags),
         "byline": page.byline or "",
         "seo_title": page.seo_title or "",
         "seo_description": page.seo_description or "",
