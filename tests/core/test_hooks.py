@@ -209,7 +209,7 @@ def test_hook_load_demo_content(app):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     titles = db.session.scalars(db.select(Announcement.title)).all()
-    assert len(titles) == 3 and any("关工委" in title for title in titles)
+    assert len(titles) == 3 and any("质量大讲堂" in title for title in titles)
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     assert sorted(db.session.scalars(db.select(Announcement.title)).all()) == sorted(titles)
 
