@@ -103,7 +103,8 @@ def results_table():
 
 
 # -- news ------------------------------------------------------------------------
-# Each item: slug, section, title, summary, body, date (Beijing), tags, picture, featured, status.
+# Each item: slug, section, title, summary, body, date (Beijing), and optionally tags, picture (the cover),
+# inline_picture and featured. All are published on their date; SCHEDULED and DRAFT below are not.
 
 NEWS = [
     dict(
@@ -503,16 +504,13 @@ def _load(author):
         pages[slug], new = _page(slug, data, author)
         created += new
 
-    for item in NEWS:
-        data = _news_data(item, sections, pictures)
-        data.update(status="published", publish_at=beijing(*item["date"]))
-        created += _page(item["slug"], data, author)[1]
-    scheduled = _news_data(SCHEDULED, sections, pictures)
-    scheduled.update(status="scheduled", publish_at=(utcnow() + timedelta(days=30)).replace(microsecond=0))
-    created += _page(SCHEDULED["slug"], scheduled, author)[1]
-    draft = _news_data(DRAFT, sections, pictures)
-    draft.update(status="draft")
-    created += _page(DRAFT["slug"], draft, author)[1]
+    stories = [(item, dict(status="published", publish_at=beijing(*item["date"]))) for item in NEWS]
+    stories += [
+        (SCHEDULED, dict(status="scheduled", publish_at=(utcnow() + timedelta(days=30)).replace(microsecond=0))),
+        (DRAFT, dict(status="draft")),
+    ]
+    for item, state in stories:
+        created += _page(item["slug"], _news_data(item, sections, pictures) | state, author)[1]
 
     created += _menu("main", MAIN_MENU, sections, pages)
     created += _menu("footer", FOOTER_MENU, sections, pages)

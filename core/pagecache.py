@@ -10,7 +10,7 @@ Contract used by the rest of the core:
 
 What is cached: GET/HEAD answers with status 200 and an HTML or XML body, for visitors who are
 not signed in and have no flashed messages waiting, on public paths whose query string is empty
-or only ``page=N``. The key holds the host, path, page number, the visitor's language (kept in
+or only ``page=N``. The key holds the scheme and host, path, page number, the visitor's language (kept in
 the session cookie by the language switch), the theme, the enabled-plugin set and a content
 version. The version lives in the database (core_settings), or in Redis when REDIS_URL is set,
 so every worker and host sees a bump; workers re-read it at most every PLUGIN_STATE_TTL seconds.
@@ -64,10 +64,10 @@ NOT_STORED = {"set-cookie", "content-length", "date", "etag", "last-modified", "
 HARMLESS_SESSION_KEYS = {"csrf_token", "_fresh"}
 MAX_BODY = 2 * 1024 * 1024
 
-# Session.info flags: whether this transaction wrote anything, and whether a bump awaits its commit.
+# Session.info flags: whether this transaction wrote anything, and whether it carries a bump
+# (the version row written in it, or with Redis an increment due at its commit).
 WROTE = "guildhall.pagecache.wrote"
 PENDING = "guildhall.pagecache.pending"
-BUMPED = "guildhall.pagecache.bumped"  # the version row is already written in this transaction
 CORE_CONTENT_TABLES = {
     "core_pages", "core_sections", "core_tags", "core_menu_items", "core_settings", "core_media",
     "core_organisations",
@@ -131,10 +131,8 @@ class MemoryStore:
 class RedisStore:
     """Entries in Redis, shared by every worker; Redis drops them when they expire."""
 
-    def __init__(self, url):
-        import redis
-
-        self.client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+    def __init__(self, client):
+        self.client = client
 
     def get(self, key):
         raw = self.client.get(REDIS_PREFIX + "page:" + key)
@@ -153,7 +151,6 @@ class PageCache:
     app: object
     store: object
     redis: object = None  # client holding the version when REDIS_URL is set
-    enabled: bool = True
     _version: str = ""
     _next_publish: float | None = None  # epoch seconds of the earliest future scheduled page
     _read_at: float = field(default=-1e9)
@@ -179,6 +176,12 @@ class PageCache:
     def forget(self):
         self._read_at = -1e9
 
+    def expires(self, now):
+        """When something stored now must go: after PAGE_CACHE_SECONDS, or when the next scheduled page goes live."""
+        _, next_publish = self.state()
+        expires = now + self.app.config["PAGE_CACHE_SECONDS"]
+        return expires if next_publish is None else min(expires, next_publish)
+
     def _read_version(self):
         if self.redis is not None:
             raw = self.redis.get(REDIS_PREFIX + "version")
@@ -202,20 +205,18 @@ class PageCache:
 
     def bump_in_transaction(self, session):
         """Change the version as part of the session's transaction (DB), or after its commit (Redis)."""
-        session.info[PENDING] = True
-        if self.redis is not None or session.info.get(BUMPED):
+        if session.info.get(PENDING):
             return
-        from core.pages.models import Setting
+        if self.redis is None:
+            from core.pages.models import Setting
 
-        connection = session.connection()
-        connection.execute(_upsert(connection.dialect.name, Setting.__table__, uuid.uuid4().hex))
-        session.info[BUMPED] = True
+            connection = session.connection()
+            connection.execute(_upsert(connection.dialect.name, Setting.__table__, uuid.uuid4().hex))
+        session.info[PENDING] = True
 
     def bump_now(self):
         if self.redis is not None:
-            self.redis.incr(REDIS_PREFIX + "version")
-            self.forget()
-            return
+            return self.committed()
         session = db.session()
         self.bump_in_transaction(session)
         session.commit()
@@ -246,12 +247,11 @@ def init_app(app):
         import redis
 
         redis_client = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
-        store = RedisStore(redis_url)
+        store = RedisStore(redis_client)
     else:
         store = MemoryStore(app.config.get("PAGE_CACHE_MAX_ENTRIES", 1000))
-    cache = PageCache(app=app, store=store, redis=redis_client, enabled=bool(app.config.get("PAGE_CACHE", True)))
-    app.extensions[EXTENSION] = cache
-    if cache.enabled:
+    app.extensions[EXTENSION] = PageCache(app=app, store=store, redis=redis_client)
+    if app.config.get("PAGE_CACHE", True):
         app.before_request(_serve_from_cache)
         app.after_request(_store_in_cache)
 
@@ -297,18 +297,15 @@ def memo(key, build):
     cache = get_cache()
     if cache is None or not current_app.config.get("MEMO_CACHE", True):
         return build()
-    version, next_publish = cache.state()
+    version, _ = cache.state()
     now = time.time()
     found = cache.memos.get(key)
     if found is not None and found[0] == version and found[1] > now:
         return found[2]
     value = build()
-    expires = now + current_app.config["PAGE_CACHE_SECONDS"]
-    if next_publish is not None:
-        expires = min(expires, next_publish)
     if len(cache.memos) >= MAX_MEMOS:
         cache.memos.clear()
-    cache.memos[key] = (version, expires, value)
+    cache.memos[key] = (version, cache.expires(now), value)
     return value
 
 
@@ -334,23 +331,19 @@ def _after_flush(session, _flush_context):
     """Any flushed change to content bumps the version with the same commit, so plugins and
     editors that forget content_changed() never leave a stale page behind."""
     session.info[WROTE] = True
-    if session.info.get(BUMPED) or (session.info.get(PENDING) and _redis_mode()):
-        return  # already bumped, or bumping at commit
+    if session.info.get(PENDING):
+        return
     changed = any(shows_on_pages(obj) for obj in (*session.new, *session.dirty, *session.deleted))
     cache = get_cache() if changed else None
     if cache is not None:
         cache.bump_in_transaction(session)
 
 
-def _redis_mode():
-    cache = get_cache()
-    return cache is not None and cache.redis is not None
-
-
 @event.listens_for(Session, "after_commit")
 def _after_commit(session):
+    if session.in_nested_transaction():
+        return  # a savepoint released: the transaction, and its bump, go on
     session.info.pop(WROTE, None)
-    session.info.pop(BUMPED, None)
     if session.info.pop(PENDING, False):
         cache = get_cache()
         if cache is not None:
@@ -362,13 +355,16 @@ def _after_commit(session):
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session):
-    for flag in (WROTE, PENDING, BUMPED):
+    if session.in_nested_transaction():
+        # Only a savepoint went: the outer transaction's writes stand, but the version row may
+        # have gone with it, so the next content write stores it again. (A Redis bump is still
+        # due at the commit.)
+        cache = get_cache()
+        if cache is not None and cache.redis is None:
+            session.info.pop(PENDING, None)
+        return
+    for flag in (WROTE, PENDING):
         session.info.pop(flag, None)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _after_soft_rollback(session, _previous_transaction):
-    session.info.pop(BUMPED, None)  # a rolled-back savepoint may have taken the bump with it
 
 
 # -- serving and storing --------------------------------------------------------
@@ -407,7 +403,8 @@ def _cache_key(cache):
 
     version, _ = cache.state()
     plugins = ",".join(sorted(get_host().enabled_names()))
-    parts = [request.host, path, page, select_locale(), _theme(), plugins, version]
+    # host_url, not host: pages carry absolute links (canonical, feeds) in the visitor's scheme.
+    parts = [request.host_url, path, page, select_locale(), _theme(), plugins, version]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
@@ -472,22 +469,17 @@ def _store_in_cache(response):
         or "private" in (response.headers.get("Cache-Control") or "")
         or "no-store" in (response.headers.get("Cache-Control") or "")
         or {k: v for k, v in session.items() if k not in HARMLESS_SESSION_KEYS} != before
+        or len(response.get_data()) > MAX_BODY
     ):
         response.headers["X-Cache"] = "MISS"
         return response
     body = response.get_data()
-    if len(body) > MAX_BODY:
-        response.headers["X-Cache"] = "MISS"
-        return response
     token = g.get("csrf_token")
     stored_body = body.replace(token.encode(), CSRF_PLACEHOLDER) if token else body
     cache = get_cache()
     now = time.time()
     try:
-        _, next_publish = cache.state()
-        expires = now + current_app.config["PAGE_CACHE_SECONDS"]
-        if next_publish is not None:
-            expires = min(expires, next_publish)
+        expires = cache.expires(now)
         headers = [(k, v) for k, v in response.headers.items() if _storable(k)]
         etag = hashlib.sha256(stored_body).hexdigest()[:32]
         entry = Entry(response.status_code, headers, stored_body, now, etag)

@@ -23,8 +23,7 @@ Plugin documents are re-read when older than SEARCH_REFRESH_SECONDS or when
 their plugin was switched since (``flask search reindex`` re-reads everything).
 """
 import logging
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import click
@@ -42,7 +41,7 @@ log = logging.getLogger(__name__)
 CORE = "core"
 FTS_TABLE = "core_search_fts"
 MAX_TEXT = 50_000  # characters of a document that are indexed and kept for snippets
-TITLE_WEIGHT = 10.0  # bm25 weight of a title match against a body match (PostgreSQL: weight A vs B)
+TITLE_WEIGHT = 10.0  # a title match against a body match: bm25 column weights, ts_rank weights A vs B
 SAFE_URL_SCHEMES = frozenset({"http", "https"})
 
 
@@ -285,41 +284,16 @@ class Hit:
     page: object = None  # the Page for core results
 
 
-@dataclass
-class Results:
-    query: str
-    items: list = field(default_factory=list)
-    total: int = 0
-    page: int = 1
-    per_page: int = 10
-
-    @property
-    def pages(self):
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self):
-        return self.page > 1
-
-    @property
-    def has_next(self):
-        return self.page < self.pages
-
-    @property
-    def prev_num(self):
-        return self.page - 1
-
-    @property
-    def next_num(self):
-        return self.page + 1
-
-
 def _ranked_query(terms):
     """(select of SearchEntry ids with a score column, order for best first)."""
     if _on_postgresql():
         tsquery_text = " & ".join(f"'{token}'" + (":*" if prefix else "") for token, prefix in terms)
         tsquery = sa.func.to_tsquery(sa.cast("simple", postgresql.REGCONFIG), tsquery_text)
-        score = sa.func.ts_rank(SearchEntry.search_vector, tsquery).label("score")
+        # Weights of D, C, B (body), A (title); ts_rank's default {0.1, 0.2, 0.4, 1.0} would
+        # make a title match worth 2.5 body matches instead of TITLE_WEIGHT as on SQLite.
+        body = 1 / TITLE_WEIGHT
+        weights = sa.cast(postgresql.array([body, body, body, 1.0]), postgresql.ARRAY(sa.REAL))
+        score = sa.func.ts_rank(weights, SearchEntry.search_vector, tsquery).label("score")
         query = db.select(SearchEntry.id, score).where(SearchEntry.search_vector.op("@@")(tsquery))
         return query, [score.desc()]
     match_text = " AND ".join(f'"{token}"' + ("*" if prefix else "") for token, prefix in terms)
@@ -335,16 +309,16 @@ def _ranked_query(terms):
 
 
 def search(text, page=1, per_page=None, now=None):
-    """The ``page``-th page of what ``text`` finds, best first.
+    """The ``page``-th page of what ``text`` finds, best first: a db.paginate Pagination of Hits,
+    or None when the text holds nothing to look for.
 
     Re-reads stale plugin documents first, which commits the session."""
     config = current_app.config
     per_page = per_page or config.get("SEARCH_PER_PAGE", 10)
     text = (text or "").strip()[: config.get("SEARCH_MAX_QUERY", 100)]
-    results = Results(query=text, page=page, per_page=per_page)
     terms = query_terms(text)
     if not terms:
-        return results
+        return None
     refresh_plugin_documents()
     now = now or utcnow()
     query, order = _ranked_query(terms)
@@ -352,14 +326,9 @@ def search(text, page=1, per_page=None, now=None):
     query = query.where(
         SearchEntry.source.in_(sources),
         sa.or_(SearchEntry.visible_from.is_(None), SearchEntry.visible_from <= now),
-    )
-    results.total = db.session.scalar(db.select(sa.func.count()).select_from(query.subquery()))
-    rows = db.session.execute(
-        query.order_by(*order, SearchEntry.updated_at.desc(), SearchEntry.id.desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    ).all()
-    ids = [row.id for row in rows]
+    ).order_by(*order, SearchEntry.updated_at.desc(), SearchEntry.id.desc())
+    results = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    ids = results.items  # the first column: entry ids, best first
     entries = {e.id: e for e in db.session.scalars(db.select(SearchEntry).where(SearchEntry.id.in_(ids)))}
     results.items = _hits([entries[i] for i in ids if i in entries], text, now)
     return results

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_
-from werkzeug.routing import BuildError
 
 from core.admin.forms import ConfirmForm
 from core.admin.views import bp
@@ -22,6 +21,7 @@ from core.pages.models import STATUSES, Page, PageRevision, Section
 from core.pages.service import FIELDS, PageError
 from core.permissions import permission_required
 from core.storage import media_url
+from core.storage.models import Media
 from core.web import CSP
 
 PER_PAGE = 25
@@ -31,14 +31,6 @@ DIFF_LINE_BREAKS = re.compile(r"(</(?:p|h[2-4]|li|tr|table|figure|blockquote|pre
 
 
 # -- helpers --------------------------------------------------------------------
-
-
-def public_url(page):
-    """The public address of a page (built by hand until the public views exist)."""
-    try:
-        return page.url
-    except BuildError:
-        return "/news/" + page.slug if page.is_news else "/" + page.path
 
 
 def ordered_sections():
@@ -90,8 +82,6 @@ def build_form(page, kind, **kwargs):
 def render_page_form(form, page, kind):
     cover = None
     if form.cover_id.data:
-        from core.storage.models import Media
-
         try:
             cover = db.session.get(Media, int(form.cover_id.data))
         except (TypeError, ValueError):
@@ -104,7 +94,7 @@ def render_page_form(form, page, kind):
         statuses=STATUSES,
         cover=cover,
         cover_thumb=media_url(cover, thumb=True) if cover is not None and not cover.private else "",
-        public_url=public_url(page) if page is not None else None,
+        public_url=page.url if page is not None else None,
         latest=service.latest_revision_number(page) if page is not None else 0,
     )
     return response, 200, {"Content-Security-Policy": EDITOR_CSP}
@@ -122,7 +112,7 @@ def try_save(form, page, kind):
             # Keep every typed character; the next save knowingly replaces the newer version.
             form.base_revision.data = str(service.latest_revision_number(page))
             form.conflict = error.message
-        elif target is not None and error.field not in ("kind",):
+        elif target is not None:
             target.errors = list(target.errors) + [error.message]
         else:
             form.form_error = error.message
@@ -163,14 +153,13 @@ def pages():
         sections=ordered_sections(),
         statuses=STATUSES,
         filters=filters,
-        public_url=public_url,
     )
 
 
 @bp.route("/pages/tree")
 @permission_required("content.edit")
 def page_tree_view():
-    return render_template("admin/page_tree.html", tree=page_tree(), public_url=public_url)
+    return render_template("admin/page_tree.html", tree=page_tree())
 
 
 @bp.route("/pages/<int:page_id>/move/<direction>", methods=["POST"])
@@ -202,7 +191,7 @@ def page_new():
     elif form.validate_on_submit():
         page = try_save(form, Page(), kind)
         if page is not None:
-            flash(_("Saved. The address is %(url)s", url=public_url(page)), "success")
+            flash(_("Saved. The address is %(url)s", url=page.url), "success")
             return redirect(url_for("admin.page_edit", page_id=page.id))
     return render_page_form(form, None, kind)
 
@@ -219,7 +208,7 @@ def page_edit(page_id):
         return render_page_form(form, page, kind)
     form = build_form(page, kind)
     if form.validate_on_submit() and try_save(form, page, kind) is not None:
-        flash(_("Saved. The address is %(url)s", url=public_url(page)), "success")
+        flash(_("Saved. The address is %(url)s", url=page.url), "success")
         return redirect(url_for("admin.page_edit", page_id=page.id))
     db.session.rollback()  # nothing of a refused form stays in the session
     return render_page_form(form, db.get_or_404(Page, page_id), kind)
@@ -230,7 +219,7 @@ def page_edit(page_id):
 def page_preview(page_id):
     page = db.get_or_404(Page, page_id)
     cover = media_url(page.cover) if page.cover is not None and not page.cover.private else ""
-    return render_template("admin/page_preview.html", page=page, cover_url=cover, public_url=public_url(page))
+    return render_template("admin/page_preview.html", page=page, cover_url=cover, public_url=page.url)
 
 
 @bp.route("/pages/<int:page_id>/delete", methods=["GET", "POST"])
@@ -297,8 +286,6 @@ def field_label(name):
 
 def readable(name, value):
     """A revision value as an editor knows it: titles and names instead of ids, local times."""
-    from core.storage.models import Media
-
     if value is None or value == "":
         return ""
     models = {"section_id": (Section, "title"), "parent_id": (Page, "title"), "cover_id": (Media, "original_name")}
@@ -372,10 +359,7 @@ def save_section(form, section):
             form.slug.errors.append(problem)
             return False
     else:
-        base, slug, number = service.slugify(form.title.data), None, 1
-        while slug is None or _section_slug_taken(slug, section):
-            slug = base if number == 1 else f"{base}-{number}"
-            number += 1
+        slug = service.first_free(service.slugify(form.title.data), lambda slug: _section_slug_taken(slug, section))
     if _section_slug_taken(slug, section):
         form.slug.errors.append(_("Another section already uses the slug %(slug)s.", slug=slug))
         return False
@@ -426,13 +410,7 @@ def section_move(section_id, direction):
     if direction not in ("up", "down"):
         abort(404)
     if ConfirmForm().validate_on_submit():
-        ordered = ordered_sections()
-        for position, item in enumerate(ordered, start=1):
-            item.position = position
-        index = ordered.index(section)
-        other = index + (-1 if direction == "up" else 1)
-        if 0 <= other < len(ordered):
-            ordered[index].position, ordered[other].position = ordered[other].position, ordered[index].position
+        service.swap_with_neighbour(ordered_sections(), section, -1 if direction == "up" else 1)
         db.session.commit()
         service.pagecache.content_changed()
     return redirect(url_for("admin.sections"))

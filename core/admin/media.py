@@ -74,9 +74,7 @@ def library_select(kind="", query=""):
     if kind in KINDS:
         select = select.where(Media.kind == kind)
     if query:
-        literal = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{literal}%"
-        select = select.where(or_(*[column.ilike(pattern, escape="\\")
+        select = select.where(or_(*[column.icontains(query, autoescape=True)
                                     for column in (Media.original_name, Media.alt, Media.caption)]))
     return select
 
@@ -124,10 +122,11 @@ def media():
     return render_library(UploadForm(formdata=None), results, 200 if saved else first_error.status)
 
 
-def upload_one(file_storage, alt):
-    item = save_upload(file_storage, owner=current_user._get_current_object())
+def upload_one(file_storage, alt, kinds=None):
+    """Save one upload of the signed-in user, with its alternative text if it is an image."""
+    item = save_upload(file_storage, owner=current_user._get_current_object(), kinds=kinds)
     if alt and item.kind == "image":
-        item.alt = alt[:300]
+        item.alt = alt
     audit("media.uploaded", item.original_name, id=item.id, kind=item.kind, size=item.size)
     db.session.commit()
     return item
@@ -170,14 +169,9 @@ def media_upload():
     if len(alt) > 300:
         return json_error(400, _("The alternative text may be at most 300 characters."))
     try:
-        item = save_upload(request.files.get("file"), owner=current_user._get_current_object(),
-                           kinds=[kind] if kind else None)
+        item = upload_one(request.files.get("file"), alt, kinds=[kind] if kind else None)
     except UploadError as error:
         return json_error(error.status, error.message)
-    if alt:
-        item.alt = alt
-    audit("media.uploaded", item.original_name, id=item.id, kind=item.kind, size=item.size)
-    db.session.commit()
     return jsonify({"item": item_json(item)}), 201
 
 
@@ -220,7 +214,7 @@ def media_delete(media_id):
     item = public_media_or_404(media_id)
     covers, in_text = usage(item)
     form = ConfirmForm()
-    if request.method == "POST" and form.validate_on_submit():
+    if form.validate_on_submit():
         if covers:
             flash(_("This file is the cover image of a page. Choose another cover first."), "error")
             return render_template("admin/media_delete.html", item=item, form=form, covers=covers,

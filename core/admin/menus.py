@@ -29,6 +29,8 @@ def _strip(value):
 
 def url_problem(url):
     """Why an address may not go into a menu, or None."""
+    if not url:
+        return _("Enter an address.")
     if site_menus.is_safe_url(url):
         return None
     if site_menus.UNSAFE_URL_CHARACTERS.search(url):
@@ -72,10 +74,8 @@ class MenuItemForm(FlaskForm):
             self.page.errors.append(_("Choose a page."))
         elif kind == "section" and db.session.get(Section, self.section.data or 0) is None:
             self.section.errors.append(_("Choose a news section."))
-        elif kind == "url":
-            problem = url_problem(self.url.data or "") if self.url.data else _("Enter an address.")
-            if problem:
-                self.url.errors.append(problem)
+        elif kind == "url" and (problem := url_problem(self.url.data)):
+            self.url.errors.append(problem)
         elif kind == "plugin" and self.plugin_entry.data not in self.offered:
             self.plugin_entry.errors.append(_("Choose one of the entries the enabled plugins offer."))
         return not any(field.errors for field in self)
@@ -84,7 +84,7 @@ class MenuItemForm(FlaskForm):
 class MenuItemEditForm(FlaskForm):
     label = MenuItemForm.label
     label_en = MenuItemForm.label_en
-    url = StringField(_l("Address (URL)"), filters=[_strip], validators=[Optional(), Length(max=400)])
+    url = MenuItemForm.url
     hidden = BooleanField(_l("Hidden (kept in the list, not shown to visitors)"))
     submit = SubmitField(_l("Save"))
 
@@ -95,11 +95,9 @@ class MenuItemEditForm(FlaskForm):
     def validate(self, extra_validators=None):
         if not super().validate(extra_validators):
             return False
-        if self.item.url is not None:
-            problem = url_problem(self.url.data) if self.url.data else _("Enter an address.")
-            if problem:
-                self.url.errors.append(problem)
-                return False
+        if self.item.url is not None and (problem := url_problem(self.url.data)):
+            self.url.errors.append(problem)
+            return False
         return True
 
 
@@ -220,9 +218,7 @@ def menu_toggle(item_id):
 def menu_delete(item_id):
     item = db.get_or_404(MenuItem, item_id)
     menu = item.menu
-    audit("menu.deleted", item.id, menu=menu)
     db.session.delete(item)
-    db.session.commit()
-    content_changed()
+    changed("deleted", item)
     flash(_("The entry has been removed from the menu."), "success")
     return redirect(url_for("admin.menus", _anchor=f"menu-{menu}"))

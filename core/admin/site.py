@@ -66,8 +66,8 @@ def chosen_blocks(available):
         try:
             position = int(raw) if raw else MAX_ORDER + index
         except ValueError:
-            return None, None, _("Positions must be whole numbers.")
-        if not -MAX_ORDER <= position <= MAX_ORDER * 2:
+            position = None
+        if position is None or not -MAX_ORDER <= position <= MAX_ORDER * 2:
             return None, None, _("Positions must be whole numbers.")
         positions[block.name] = (position, index)
     shown = [name for name in sorted(positions, key=positions.get) if request.form.get(f"show-{name}")]
@@ -82,13 +82,13 @@ def site():
     form = SiteForm()
     form.theme.choices = [choice(name, THEME_LABELS.get(name, name)) for name in themes.available()]
     available = blocks.available_blocks()
+    block_error = None
     if not form.is_submitted():
         contact = seo.site_contact()
         form.theme.data = themes.current()
         form.description.data = seo.site_description()
         form.address.data, form.phone.data, form.email.data = (contact.get(k, "") for k in ("address", "phone", "email"))
-    block_error = None
-    if form.is_submitted():
+    else:
         shown, hidden, block_error = chosen_blocks(available)
         if form.validate_on_submit() and block_error is None:
             set_setting(THEME_SETTING, form.theme.data)

@@ -3,7 +3,7 @@ from datetime import timezone
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load
+from marshmallow import Schema, ValidationError, fields, post_load
 
 from core.api.schemas import MAX_PAGE, PageQuerySchema, TrimmedString, length_between, number_between
 from core.pages.models import STATUSES
@@ -33,9 +33,6 @@ def as_utc(value):
 
 
 class PageListQuerySchema(PageQuerySchema):
-    class Meta:
-        unknown = EXCLUDE
-
     section = TrimmedString(validate=length_between(1, 120), metadata={"description": "Section slug"})
     status = fields.String(validate=one_of(tuple(STATUSES)))
     kind = fields.String(

@@ -56,19 +56,13 @@ def _service_data(changes):
     return data
 
 
-def _slug_taken(slug, page):
-    other = db.session.scalar(db.select(Page.id).where(Page.slug == slug))
-    return other is not None and other != page.id
-
-
 def _save(page, changes, note):
     data = _service_data(changes)
     try:
         return save_page(page, data, current_user._get_current_object(), note)
     except PageError as error:
         db.session.rollback()
-        slug = (data.get("slug") or "").lower()
-        if error.field == "base_revision" or (error.field == "slug" and slug and _slug_taken(slug, page)):
+        if error.conflict:
             raise ApiError(409, error.message) from None
         if error.field is None:
             raise ApiError(422, error.message) from None
@@ -104,7 +98,6 @@ def list_pages():
           $ref: '#/components/responses/Invalid'
     """
     query = PageListQuerySchema().load(request.args.to_dict())
-    page, per_page = query["page"], query["per_page"]
     select = db.select(Page)
     if not may_edit():
         select = select.where(Page.visible_filter())
@@ -123,17 +116,15 @@ def list_pages():
                 Page.body.icontains(text, autoescape=True),
             )
         )
-    total = db.session.scalar(db.select(db.func.count()).select_from(select.subquery()))
-    found = db.session.scalars(
-        select.options(selectinload(Page.tags), selectinload(Page.section))
-        .order_by(db.func.coalesce(Page.publish_at, Page.created_at).desc(), Page.id.desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    ).all()
-    pages = (total + per_page - 1) // per_page
-    return jsonify(
-        PageListSchema().dump({"items": found, "page": page, "per_page": per_page, "total": total, "pages": pages})
+    found = db.paginate(
+        select.options(selectinload(Page.tags), selectinload(Page.section)).order_by(
+            db.func.coalesce(Page.publish_at, Page.created_at).desc(), Page.id.desc()
+        ),
+        page=query["page"],
+        per_page=query["per_page"],
+        error_out=False,
     )
+    return jsonify(PageListSchema().dump(found))
 
 
 @bp.route("/pages", methods=["POST"])
@@ -202,7 +193,7 @@ def get_page(page_id):
 def update_page(page_id):
     """Change a page; only the fields sent change, and a new revision is recorded.
     ---
-    patch:
+    patch: &update
       summary: Change a page
       requestBody:
         required: true
@@ -226,29 +217,9 @@ def update_page(page_id):
         422:
           $ref: '#/components/responses/Invalid'
     put:
+      <<: *update
       summary: Change a page (same as PATCH)
       description: Only the fields sent change, as with PATCH.
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: PageInputSchema
-      responses:
-        200:
-          content:
-            application/json:
-              schema: PageSchema
-        400:
-          $ref: '#/components/responses/BadRequest'
-        404:
-          $ref: '#/components/responses/NotFound'
-        409:
-          description: Another page already uses the slug, or someone saved since base_revision.
-          content:
-            application/json:
-              schema: ErrorResponseSchema
-        422:
-          $ref: '#/components/responses/Invalid'
     """
     page = _page(page_id, for_edit=True)
     changes = PageInputSchema().load(json_body())

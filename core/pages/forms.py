@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from core.forms import choice
 from core.pages.models import STATUSES
 
+TEXT_FIELDS = ("title", "slug", "summary", "body", "byline", "seo_title", "seo_description")
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]  # seconds shown: re-saving must not move a scheduled time
 
 
@@ -76,9 +77,8 @@ class PageForm(FlaskForm):
 
     def load(self, page, data):
         """Fill the form from stored revision-style data (times shown in local time)."""
-        for name in ("title", "slug", "summary", "body", "byline", "seo_title", "seo_description",
-                     "featured", "status"):
-            getattr(self, name).data = data.get(name)
+        for name in TEXT_FIELDS + ("featured", "status"):
+            self[name].data = data.get(name)
         self.cover_id.data = data.get("cover_id") or ""
         for name in ("section_id", "parent_id"):
             if name in self:
@@ -87,26 +87,15 @@ class PageForm(FlaskForm):
         self.publish_at.data = to_user_timezone(page.publish_at).replace(tzinfo=None) if page.publish_at else None
 
     def service_data(self):
-        """The form's values in the shape core.pages.service.save_page expects (times in UTC)."""
+        """The form's values for core.pages.service.save_page, which turns empty values into None or "" itself."""
+        names = ("kind", "base_revision", *TEXT_FIELDS, "cover_id", "tags", "featured", "status")
+        data = {name: self[name].data for name in names}
+        # Only one of the two is in the form: the other is cleared.
+        data["section_id"] = self.section_id.data if "section_id" in self else None
+        data["parent_id"] = self.parent_id.data if "parent_id" in self else None
         local = self.publish_at.data
-        return {
-            "kind": self.kind.data,
-            "base_revision": self.base_revision.data,
-            "title": self.title.data,
-            "slug": self.slug.data or "",
-            "summary": self.summary.data or "",
-            "body": self.body.data or "",
-            "cover_id": self.cover_id.data or None,
-            "section_id": self.section_id.data or None if "section_id" in self else None,
-            "parent_id": self.parent_id.data or None if "parent_id" in self else None,
-            "tags": self.tags.data or "",
-            "byline": self.byline.data or "",
-            "seo_title": self.seo_title.data or "",
-            "seo_description": self.seo_description.data or "",
-            "featured": self.featured.data,
-            "status": self.status.data,
-            "publish_at": to_utc(local) if local else None,
-        }
+        data["publish_at"] = to_utc(local) if local else None
+        return data
 
 
 class SectionForm(FlaskForm):

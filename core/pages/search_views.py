@@ -25,7 +25,7 @@ def search():
     query = " ".join(raw.split())
     limit = current_app.config["SEARCH_MAX_QUERY"]
     page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
-    results = site_search.search(query[:limit], page=page) if query else None
+    results = site_search.search(query[:limit], page=page)
     return render_template(
         "pages/search.html",
         query=query[:limit],

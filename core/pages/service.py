@@ -41,12 +41,16 @@ TAG_SEPARATORS = re.compile(r"[,，、;；]")
 
 
 class PageError(ValueError):
-    """Bad input for a page; ``field`` names the form field it concerns (None: the whole form)."""
+    """Bad input for a page; ``field`` names the form field it concerns (None: the whole form).
 
-    def __init__(self, message, field=None):
+    ``conflict`` marks a clash with another save (slug taken, newer revision), not bad input as such.
+    """
+
+    def __init__(self, message, field=None, *, conflict=False):
         super().__init__(message)
         self.message = message
         self.field = field
+        self.conflict = conflict
 
 
 # -- slugs ----------------------------------------------------------------------
@@ -90,24 +94,25 @@ def _slug_taken(slug, page):
     return other is not None and other != page.id
 
 
-def unique_slug(base, page, top_level):
-    """base, or base-2, base-3, ... : the first one no other page has and the site does not reserve."""
+def first_free(base, taken):
+    """base, or base-2, base-3, ... : the first one for which ``taken(candidate)`` is false."""
     number = 1
     while True:
         candidate = base if number == 1 else f"{base[: SLUG_LIMIT - len(str(number)) - 1]}-{number}"
-        if not (top_level and candidate in RESERVED_SLUGS) and not _slug_taken(candidate, page):
+        if not taken(candidate):
             return candidate
         number += 1
+
+
+def unique_slug(base, page, top_level):
+    """The first free slug from base that no other page has and the site does not reserve."""
+    return first_free(base, lambda slug: (top_level and slug in RESERVED_SLUGS) or _slug_taken(slug, page))
 
 
 def unique_tag_slug(name):
-    base = slugify(name)
-    number = 1
-    while True:
-        candidate = base if number == 1 else f"{base}-{number}"
-        if db.session.scalar(db.select(Tag.id).where(Tag.slug == candidate)) is None:
-            return candidate
-        number += 1
+    return first_free(
+        slugify(name), lambda slug: db.session.scalar(db.select(Tag.id).where(Tag.slug == slug)) is not None
+    )
 
 
 # -- input ----------------------------------------------------------------------
@@ -202,9 +207,8 @@ def clean_input(page, data, *, allow_past_schedule=False):
     values.update({key: data[key] for key in FIELDS if key in data})
 
     for field, limit in TEXT_LIMITS.items():
-        values[field] = " ".join(str(values[field] or "").split()) if field != "summary" else str(
-            values[field] or ""
-        ).strip()
+        text = str(values[field] or "")
+        values[field] = text.strip() if field == "summary" else " ".join(text.split())
         if len(values[field]) > limit:
             raise PageError(_("At most %(limit)s characters.", limit=limit), field)
     if not values["title"]:
@@ -229,7 +233,7 @@ def clean_input(page, data, *, allow_past_schedule=False):
         if problem:
             raise PageError(problem, "slug")
         if _slug_taken(slug, page):
-            raise PageError(_("Another page already uses the slug %(slug)s.", slug=slug), "slug")
+            raise PageError(_("Another page already uses the slug %(slug)s.", slug=slug), "slug", conflict=True)
     else:
         slug = unique_slug(slugify(values["title"]), page, top_level)
     values["slug"] = slug
@@ -302,9 +306,9 @@ def _tags_for(names):
 
 
 def _apply(page, values):
-    for field in ("title", "slug", "summary", "body", "byline", "seo_title", "seo_description",
-                  "featured", "status", "publish_at", "cover_id", "section_id", "parent_id"):
-        setattr(page, field, values[field])
+    for field in FIELDS:
+        if field != "tags":
+            setattr(page, field, values[field])
     # Keep the relationships in step with the ids (path and url read them before a reload).
     page.parent = db.session.get(Page, values["parent_id"]) if values["parent_id"] else None
     page.section = db.session.get(Section, values["section_id"]) if values["section_id"] else None
@@ -330,7 +334,7 @@ def save_page(page, data, author, note="", *, allow_past_schedule=False):
         latest = latest_revision_number(page)
         base = data.get("base_revision")
         if base not in (None, "") and page.id is not None and str(base).strip() != str(latest):
-            raise PageError(conflict_message(latest), "base_revision")
+            raise PageError(conflict_message(latest), "base_revision", conflict=True)
         values = clean_input(page, data, allow_past_schedule=allow_past_schedule)
         with db.session.no_autoflush:
             before = _public_paths(page) if page.id is not None else {}
@@ -353,17 +357,19 @@ def save_page(page, data, author, note="", *, allow_past_schedule=False):
         raise
     except IntegrityError:  # another save took the slug or the revision number first
         db.session.rollback()
-        raise PageError(conflict_message(latest + 1), "base_revision") from None
+        raise PageError(conflict_message(latest + 1), "base_revision", conflict=True) from None
     pagecache.content_changed()
     return page
 
 
+def _siblings(parent_id):
+    """The filter for the fixed pages under parent_id (None: at the top)."""
+    under = Page.parent_id.is_(None) if parent_id is None else Page.parent_id == parent_id
+    return db.and_(Page.section_id.is_(None), under)
+
+
 def _next_position(parent_id):
-    highest = db.session.scalar(
-        db.select(func.max(Page.position)).where(Page.section_id.is_(None), Page.parent_id.is_(parent_id))
-        if parent_id is None
-        else db.select(func.max(Page.position)).where(Page.parent_id == parent_id)
-    )
+    highest = db.session.scalar(db.select(func.max(Page.position)).where(_siblings(parent_id)))
     return (highest or 0) + 1
 
 
@@ -406,16 +412,18 @@ def delete_page(page):
 def move_page(page, direction):
     """Swap a fixed page with its neighbour among its siblings (direction -1 up, +1 down)."""
     siblings = db.session.scalars(
-        db.select(Page)
-        .where(Page.section_id.is_(None))
-        .where(Page.parent_id == page.parent_id if page.parent_id else Page.parent_id.is_(None))
-        .order_by(Page.position, Page.id)
+        db.select(Page).where(_siblings(page.parent_id)).order_by(Page.position, Page.id)
     ).all()
-    for position, sibling in enumerate(siblings, start=1):  # close gaps and ties first
-        sibling.position = position
-    index = siblings.index(page)
-    other = index + direction
-    if 0 <= other < len(siblings):
-        siblings[index].position, siblings[other].position = siblings[other].position, siblings[index].position
+    swap_with_neighbour(siblings, page, direction)
     db.session.commit()
     pagecache.content_changed()
+
+
+def swap_with_neighbour(ordered, item, direction):
+    """Number ``ordered`` 1, 2, ... (closing gaps and ties), then swap item with its neighbour."""
+    for position, each in enumerate(ordered, start=1):
+        each.position = position
+    index = ordered.index(item)
+    other = index + direction
+    if 0 <= other < len(ordered):
+        ordered[index].position, ordered[other].position = ordered[other].position, ordered[index].position

@@ -26,7 +26,7 @@ vote and final scores are all on that scale, so a rubric of weights summing to
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +52,11 @@ def _is_finite_number(value: Any) -> bool:
         return math.isfinite(value)
     except TypeError:
         return False
+
+
+def repeated(names: Iterable[str]) -> list[str]:
+    """The names that occur more than once, sorted."""
+    return sorted(name for name, count in Counter(names).items() if count > 1)
 
 
 def _mean(values: Sequence[float]) -> float:
@@ -95,8 +100,7 @@ class Rubric:
         object.__setattr__(self, "criteria", tuple(self.criteria))
         if not self.criteria:
             raise ValueError("the rubric has no criteria")
-        names = [criterion.name for criterion in self.criteria]
-        duplicates = sorted({name for name in names if names.count(name) > 1})
+        duplicates = repeated(criterion.name for criterion in self.criteria)
         if duplicates:
             raise ValueError(f"the rubric names a criterion more than once: {', '.join(duplicates)}")
         if all(criterion.weight == 0 for criterion in self.criteria):

@@ -26,7 +26,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from plugins.competitions.scoring import EntryId, EntryScore, RankedEntry, TieBreak, rank_by_category, rank_entries
+from plugins.competitions.scoring import (
+    EntryId,
+    EntryScore,
+    RankedEntry,
+    TieBreak,
+    rank_by_category,
+    rank_entries,
+    repeated,
+)
 
 TIES_TAKE_HIGHER_TIER = "ties_take_higher_tier"
 STRICT_QUOTA = "strict_quota"
@@ -102,8 +110,7 @@ def assign_tiers(
 def _check_tiers(tiers: Sequence[AwardTier], policy: str) -> None:
     if policy not in QUOTA_POLICIES:
         raise ValueError(f"unknown quota policy {policy!r}; use one of {', '.join(QUOTA_POLICIES)}")
-    names = [tier.name for tier in tiers]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
+    duplicates = repeated(tier.name for tier in tiers)
     if duplicates:
         raise ValueError(f"award tier named more than once: {', '.join(duplicates)}")
 
@@ -150,12 +157,11 @@ def assign_tiers_by_category(
     policy: str = TIES_TAKE_HIGHER_TIER,
 ) -> dict[str, list[Award]]:
     """``assign_tiers`` in each category: the same tiers everywhere, or a mapping category -> tiers."""
-    if isinstance(tiers, Mapping):
-        unknown = sorted(set(rankings) - set(tiers))
-        if unknown:
-            raise ValueError(f"no award tiers configured for categories: {', '.join(unknown)}")
-        return {category: assign_tiers(rankings[category], tiers[category], policy) for category in sorted(rankings)}
-    return {category: assign_tiers(rankings[category], tiers, policy) for category in sorted(rankings)}
+    tiers_of = tiers if isinstance(tiers, Mapping) else dict.fromkeys(rankings, tiers)
+    unknown = sorted(set(rankings) - set(tiers_of))
+    if unknown:
+        raise ValueError(f"no award tiers configured for categories: {', '.join(unknown)}")
+    return {category: assign_tiers(rankings[category], tiers_of[category], policy) for category in sorted(rankings)}
 
 
 def special_award(

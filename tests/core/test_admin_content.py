@@ -7,6 +7,7 @@ import pytest
 from core.extensions import db
 from core.pages.models import Page, PageRevision, Section, SlugRedirect
 from core.pages.service import save_page
+from tests.core.public_helpers import make_section
 from tests.core.test_admin_access import signed_in
 
 
@@ -17,10 +18,7 @@ def editor(app, users):
 
 @pytest.fixture
 def section(app):
-    section = Section(slug="yao-wen", title="要闻", title_en="News")
-    db.session.add(section)
-    db.session.commit()
-    return section
+    return make_section("yao-wen")
 
 
 def news_form(section, **fields):
@@ -300,6 +298,11 @@ def test_sections_are_created_with_a_pinyin_slug_and_reordered(editor):
     editor.post(f"/admin/sections/{special.id}/move/up")
     db.session.expire_all()
     assert db.session.scalars(db.select(Section.title).order_by(Section.position)).all() == ["特别关注", "封面关注"]
+
+
+def test_a_second_section_of_the_same_title_gets_a_numbered_slug(editor, section):
+    assert editor.post("/admin/sections/new", data={"title": "要闻"}).status_code == 302
+    assert db.session.scalars(db.select(Section.slug).order_by(Section.id)).all() == ["yao-wen", "yao-wen-2"]
 
 
 @pytest.mark.parametrize("slug, message", [("Bad!", "Use only lowercase"), ("yao-wen", "Another section already")])

@@ -9,15 +9,13 @@ from core.pages.models import Page, PageRevision, Section
 from core.pages.service import save_page
 from core.users.models import utcnow
 from tests.conftest import make_user
+from tests.core.public_helpers import make_section
 from tests.core.test_api import assert_json_error, bearer
 
 
 @pytest.fixture
 def section(app):
-    found = Section(slug="yao-wen", title="要闻", title_en="News")
-    db.session.add(found)
-    db.session.commit()
-    return found
+    return make_section("yao-wen")
 
 
 @pytest.fixture

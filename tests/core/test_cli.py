@@ -40,3 +40,35 @@ def test_users_create_refuses_bad_input_and_saves_nothing(app):
     missing = runner.invoke(args=["users", "token", "nobody@example.org"])
     assert missing.exit_code != 0
     assert "a@example.org" not in runner.invoke(args=["users", "list"]).output
+
+
+def test_translations_import_fills_the_listed_msgids_and_nothing_else(app, tmp_path, monkeypatch):
+    import json
+
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
+    from core import i18n
+
+    path = i18n.po_path(tmp_path, "zh_CN")
+    path.parent.mkdir(parents=True)
+    catalog = Catalog(locale="zh_CN")
+    catalog.add("Menus")
+    catalog.add("Save", "保存")
+    catalog.add(("%(num)s entry", "%(num)s entries"))
+    catalog.add("Other")
+    with path.open("wb") as handle:
+        write_po(handle, catalog)
+    monkeypatch.setattr(i18n, "catalogue_domains", lambda: iter([("core", tmp_path, [], tmp_path)]))
+    mapping = tmp_path / "review.json"
+    mapping.write_text(json.dumps({"Menus": "菜单", "Save": "保存", "%(num)s entry": "%(num)s 个条目", "Gone": "无"}))
+
+    result = app.test_cli_runner().invoke(args=["translations", "import", str(mapping)])
+
+    assert result.exit_code == 0, result.output
+    assert "2 entries filled" in result.output  # "Save" already had its translation
+    with path.open("rb") as handle:
+        filled = read_po(handle, locale="zh_CN")
+    assert filled["Menus"].string == "菜单"
+    assert filled["%(num)s entry"].string == ("%(num)s 个条目",)
+    assert filled["Other"].string == "" and "Gone" not in filled

@@ -60,6 +60,16 @@ def test_bad_registration_mode_is_refused(tmp_path):
         make_app(tmp_path, REGISTRATION_MODE="sometimes")
 
 
+def test_bad_storage_backend_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="STORAGE_BACKEND"):
+        make_app(tmp_path, STORAGE_BACKEND="ftp")
+
+
+def test_uploads_default_to_the_instance_folder(tmp_path):
+    assert make_app(tmp_path).config["UPLOAD_FOLDER"] == str(tmp_path / "uploads")
+    assert make_app(tmp_path, UPLOAD_FOLDER="/srv/files").config["UPLOAD_FOLDER"] == "/srv/files"
+
+
 def test_theme_templates_override_core_templates(tmp_path):
     import shutil
 

@@ -333,7 +333,8 @@ def test_library_queries_work_on_both_databases(backend_app):
 
 def test_picker_upload_keeps_only_a_clean_display_name(app, editor):
     response = editor.post("/admin/media/upload", content_type="multipart/form-data",
-                           data={"file": (io.BytesIO(samples.PDF), "../../etc/passwd.png")})
+                           data={"file": (io.BytesIO(samples.PDF), "../../etc/passwd.png"), "alt": "x"})
     item = response.get_json()["item"]
     assert response.status_code == 201 and item["name"] == "passwd.png" and item["kind"] == "pdf"
+    assert item["alt"] == ""  # alternative text is for images, as in the upload form
     assert item["url"].endswith(".pdf") and "passwd" not in item["url"]

@@ -335,3 +335,52 @@ def test_version_is_stored_on_each_database(backend_app):
     db.session.expire_all()
     versions.append(db.session.get(models.Setting, pagecache.VERSION_SETTING).value)
     assert len(set(versions)) == 3
+
+
+def test_http_and_https_visitors_are_cached_apart(probe):
+    """Feeds and canonical links are absolute: an https visitor never gets http:// links."""
+    probe.get("/rss.xml", base_url="http://localhost")
+    response = probe.get("/rss.xml", base_url="https://localhost")
+    assert response.headers["X-Cache"] == "MISS"
+    assert "https://localhost/" in response.get_data(as_text=True)
+    assert "http://localhost/" not in response.get_data(as_text=True)
+
+
+def test_a_rolled_back_savepoint_does_not_swallow_the_later_bump(probe_app):
+    client = probe_app.test_client()
+    client.get("/probe")
+    savepoint = db.session.begin_nested()
+    db.session.add(Page(title="作废", slug="void", status="published"))
+    db.session.flush()  # bumps the version inside the savepoint ...
+    savepoint.rollback()  # ... and loses that bump with it
+    db.session.add(Page(title="保留", slug="kept", status="published"))
+    db.session.commit()
+    response = client.get("/probe")
+    assert response.headers["X-Cache"] == "MISS"
+    assert titles(response) == "保留"
+
+
+@pytest.mark.parametrize("end", ["rollback", "commit"])
+def test_content_changed_after_a_savepoint_never_commits_the_callers_work(probe_app, end):
+    db.session.add(Page(title="未完成", slug="unfinished", status="published"))
+    db.session.flush()
+    savepoint = db.session.begin_nested()
+    getattr(savepoint, end)()
+    pagecache.content_changed()  # the outer transaction still holds a write: bump with it, no commit
+    db.session.rollback()
+    assert db.session.scalar(db.select(db.func.count(Page.id))) == 0
+
+
+def test_redis_bump_survives_a_rolled_back_savepoint(app_factory, redis_url):
+    app = with_probe(app_factory(REDIS_URL=redis_url))
+    with app.app_context():
+        client = app.test_client()
+        client.get("/probe")
+        db.session.add(Page(title="保存点之外", slug="outside", status="published"))
+        db.session.flush()
+        db.session.begin_nested().rollback()
+        db.session.commit()
+        response = client.get("/probe")
+        assert response.headers["X-Cache"] == "MISS"
+        assert titles(response) == "保存点之外"
+        db.session.remove()

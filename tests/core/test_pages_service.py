@@ -10,6 +10,7 @@ from core.pages.service import PageError, delete_page, restore_revision, save_pa
 from core.storage.models import Media
 from core.users.models import utcnow
 from tests.conftest import make_user
+from tests.core.public_helpers import make_section
 
 
 @pytest.fixture
@@ -19,10 +20,7 @@ def editor(app):
 
 @pytest.fixture
 def section(app):
-    section = Section(slug="yao-wen", title="要闻", title_en="News")
-    db.session.add(section)
-    db.session.commit()
-    return section
+    return make_section("yao-wen")
 
 
 def news(section, **fields):
@@ -367,3 +365,8 @@ def test_a_garbled_base_revision_counts_as_a_conflict(editor, section):
         save_page(page, {"title": "新", "base_revision": "abc"}, editor)
     assert error.value.field == "base_revision"
     assert save_page(page, {"title": "新", "base_revision": 1}, editor).title == "新"
+
+
+def test_tags_whose_pinyin_collides_get_numbered_slugs(editor):
+    page = save_page(Page(), fixed(tags="质量, zhi liang"), editor)
+    assert sorted(tag.slug for tag in page.tags) == ["zhi-liang", "zhi-liang-2"]

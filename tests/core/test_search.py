@@ -6,12 +6,13 @@ import pytest
 
 from core import search as site_search
 from core.extensions import db
-from core.pages.models import Page, Section
+from core.pages.models import Page
 from core.pages.service import delete_page, save_page
 from core.plugins import get_host
 from core.search import SearchEntry, SearchSource
 from core.users.models import utcnow
 from tests.conftest import make_user
+from tests.core.public_helpers import make_section
 from tests.fixtures import add_notice
 
 NEWS_BODY = (
@@ -27,10 +28,7 @@ def editor(backend_app):
 
 @pytest.fixture
 def section(backend_app):
-    found = Section(slug="yao-wen", title="要闻", title_en="News")
-    db.session.add(found)
-    db.session.commit()
-    return found
+    return make_section("yao-wen")
 
 
 def news(editor, section, title, body="<p>正文</p>", **data):
@@ -216,5 +214,8 @@ def test_the_empty_search_shows_the_form_and_long_queries_are_cut(backend_app):
     response = client.get("/search", query_string={"q": "质量" * limit})
     assert response.status_code == 200
     assert f'maxlength="{limit}"' in response.get_data(as_text=True)
-    assert client.get("/search?q=%21%21%21").status_code == 200  # punctuation only: nothing to look for
+    punctuation = client.get("/search?q=%21%21%21")  # nothing to look for: said so, like a search without hits
+    assert punctuation.status_code == 200
+    html = punctuation.get_data(as_text=True)
+    assert '<p role="status">' in html and "“!!!”" in html and 'class="search-result"' not in html
     assert client.get("/search?q=%27%22%29%28*%3A").status_code == 200  # query syntax characters are harmless
