@@ -8,3 +8,8 @@ except ImportError:  # pragma: no cover
 def choice(value, label):
     """One option of a SelectField, in the form the installed WTForms prefers."""
     return SelectChoice(value, label) if SelectChoice else (value, label)
+
+
+def strip(value):
+    """A WTForms filter: surrounding whitespace removed from text, other values untouched."""
+    return value.strip() if isinstance(value, str) else value

@@ -217,9 +217,8 @@ def page_edit(page_id):
 @bp.route("/pages/<int:page_id>/preview")
 @permission_required("content.edit")
 def page_preview(page_id):
-    page = db.get_or_404(Page, page_id)
-    cover = media_url(page.cover) if page.cover is not None and not page.cover.private else ""
-    return render_template("admin/page_preview.html", page=page, cover_url=cover, public_url=page.url)
+    """The public page as visitors will see it; the public views show editors drafts with ?preview=1."""
+    return redirect(db.get_or_404(Page, page_id).url + "?preview=1")
 
 
 @bp.route("/pages/<int:page_id>/delete", methods=["GET", "POST"])

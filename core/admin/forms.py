@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from core.forms import choice
+from core.forms import choice, strip
 from core.users.models import OrganisationTier
 
 
@@ -27,12 +27,9 @@ class ConfirmForm(FlaskForm):
     """No fields: carries the CSRF token of a confirmed POST."""
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
 
 class UserForm(FlaskForm):
-    name = StringField(_l("Name"), filters=[_strip], validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(), Length(max=120)])
     roles = MultiCheckboxField(_l("Roles"), coerce=int)
     active = BooleanField(_l("Active (may sign in)"))
     submit = SubmitField(_l("Save"))
@@ -47,7 +44,7 @@ class MembershipForm(FlaskForm):
 class MemberForm(FlaskForm):
     email = EmailField(
         _l("E-mail of an existing user"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(), Email(), Length(max=254)],
     )
     is_admin = BooleanField(_l("Organisation administrator"))
@@ -55,19 +52,19 @@ class MemberForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    email = EmailField(_l("E-mail"), filters=[_strip], validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("E-mail"), filters=[strip], validators=[DataRequired(), Email(), Length(max=254)])
     role = SelectField(_l("Role"), coerce=int)
     organisation = SelectField(_l("Organisation"), coerce=int)
     submit = SubmitField(_l("Send invitation"))
 
 
 class OrganisationForm(FlaskForm):
-    name = StringField(_l("Organisation name"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
-    short_name = StringField(_l("Short name"), filters=[_strip], validators=[Optional(), Length(max=80)])
+    name = StringField(_l("Organisation name"), filters=[strip], validators=[DataRequired(), Length(max=200)])
+    short_name = StringField(_l("Short name"), filters=[strip], validators=[Optional(), Length(max=80)])
     tier = SelectField(_l("Tier"))
     website = StringField(
         _l("Website"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Optional(), Length(max=255), URL(message=_l("Enter a full address starting with https://"))],
     )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
@@ -83,14 +80,14 @@ class OrganisationForm(FlaskForm):
 class RoleForm(FlaskForm):
     name = StringField(
         _l("Name (letters a-z, digits, - and _)"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(),
             Length(min=2, max=64),
             Regexp(r"^[a-z0-9_-]+$", message=_l("Use only lower-case letters a-z, digits, - and _.")),
         ],
     )
-    title = StringField(_l("Display name"), filters=[_strip], validators=[DataRequired(), Length(max=120)])
+    title = StringField(_l("Display name"), filters=[strip], validators=[DataRequired(), Length(max=120)])
     submit = SubmitField(_l("Create role"))
 
 
@@ -114,8 +111,8 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    action = StringField(_l("Action"), filters=[_strip], validators=[Optional(), Length(max=64)])
-    actor = StringField(_l("Actor e-mail"), filters=[_strip], validators=[Optional(), Length(max=254)])
+    action = StringField(_l("Action"), filters=[strip], validators=[Optional(), Length(max=64)])
+    actor = StringField(_l("Actor e-mail"), filters=[strip], validators=[Optional(), Length(max=254)])
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])
 

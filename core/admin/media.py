@@ -15,6 +15,7 @@ from core.admin.forms import ConfirmForm
 from core.admin.views import bp
 from core.audit import audit
 from core.extensions import db
+from core.forms import strip
 from core.pages.models import Page
 from core.permissions import json_error, permission_required, user_has_permission
 from core.storage import UploadError, delete_media, media_url, save_upload
@@ -28,21 +29,18 @@ UPLOAD_ENDPOINTS = {"admin.media", "admin.media_upload"}
 FORM_OVERHEAD = 1024 * 1024
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
 
 class UploadForm(FlaskForm):
     files = MultipleFileField(_l("Files"))
-    alt = StringField(_l("Alternative text for images"), filters=[_strip], validators=[Length(max=300)],
+    alt = StringField(_l("Alternative text for images"), filters=[strip], validators=[Length(max=300)],
                       description=_l("Describes the picture for people who cannot see it; applies to every image uploaded now."))
     submit = SubmitField(_l("Upload"))
 
 
 class MediaForm(FlaskForm):
-    alt = StringField(_l("Alternative text"), filters=[_strip], validators=[Length(max=300)],
+    alt = StringField(_l("Alternative text"), filters=[strip], validators=[Length(max=300)],
                       description=_l("What the picture shows, for screen readers and when it cannot load."))
-    caption = TextAreaField(_l("Caption"), filters=[_strip], validators=[Length(max=500)])
+    caption = TextAreaField(_l("Caption"), filters=[strip], validators=[Length(max=500)])
     submit = SubmitField(_l("Save"))
 
 

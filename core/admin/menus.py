@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from core.admin.views import bp
 from core.audit import audit
 from core.extensions import db
-from core.forms import choice
+from core.forms import choice, strip
 from core.pagecache import content_changed
 from core.pages import menus as site_menus
 from core.pages.models import MENUS, STATUSES, MenuItem, Page, Section
@@ -22,9 +22,6 @@ KINDS = {
     "plugin": _l("An entry a plugin offers"),
 }
 
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def url_problem(url):
@@ -43,15 +40,15 @@ class MenuItemForm(FlaskForm):
     kind = SelectField(_l("Link to"), validators=[DataRequired()])
     page = SelectField(_l("Page"), coerce=int, validate_choice=False)
     section = SelectField(_l("News section"), coerce=int, validate_choice=False)
-    url = StringField(_l("Address (URL)"), filters=[_strip], validators=[Optional(), Length(max=400)])
+    url = StringField(_l("Address (URL)"), filters=[strip], validators=[Optional(), Length(max=400)])
     plugin_entry = SelectField(_l("Plugin entry"), validate_choice=False)
     label = StringField(
         _l("Label (Chinese)"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Optional(), Length(max=120)],
         description=_l("Leave empty to use the title of the page, section or entry."),
     )
-    label_en = StringField(_l("Label (English)"), filters=[_strip], validators=[Optional(), Length(max=120)])
+    label_en = StringField(_l("Label (English)"), filters=[strip], validators=[Optional(), Length(max=120)])
     submit = SubmitField(_l("Add to the menu"))
 
     def fill_choices(self, offered):

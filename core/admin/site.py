@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from core.admin.views import bp
 from core.audit import audit
 from core.extensions import db
-from core.forms import choice
+from core.forms import choice, strip
 from core.pagecache import content_changed
 from core.pages import blocks, seo
 from core.pages.models import set_setting
@@ -26,21 +26,18 @@ THEME_LABELS = {
 }
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
 
 class SiteForm(FlaskForm):
     theme = SelectField(_l("Theme"), validators=[DataRequired()])
     description = TextAreaField(
         _l("Site description"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Optional(), Length(max=300)],
         description=_l("Shown to search engines and when a page is shared, unless the page has its own."),
     )
-    address = StringField(_l("Postal address"), filters=[_strip], validators=[Optional(), Length(max=200)])
-    phone = StringField(_l("Phone"), filters=[_strip], validators=[Optional(), Length(max=60)])
-    email = EmailField(_l("Contact e-mail"), filters=[_strip], validators=[Optional(), Email(), Length(max=254)])
+    address = StringField(_l("Postal address"), filters=[strip], validators=[Optional(), Length(max=200)])
+    phone = StringField(_l("Phone"), filters=[strip], validators=[Optional(), Length(max=60)])
+    email = EmailField(_l("Contact e-mail"), filters=[strip], validators=[Optional(), Email(), Length(max=254)])
     submit = SubmitField(_l("Save"))
 
 

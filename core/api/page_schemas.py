@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, post_load
 
-from core.api.schemas import MAX_PAGE, PageQuerySchema, TrimmedString, length_between, number_between
+from core.api.schemas import MAX_PAGE, PagedSchema, PageQuerySchema, TrimmedString, length_between, number_between
 from core.pages.models import STATUSES
 
 MAX_BODY = 500_000  # characters of HTML in one page
@@ -125,9 +125,5 @@ class PageSchema(Schema):
     updated_at = fields.DateTime(metadata={"description": "UTC"})
 
 
-class PageListSchema(Schema):
+class PageListSchema(PagedSchema):
     items = fields.List(fields.Nested(PageSchema))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
-    pages = fields.Integer()

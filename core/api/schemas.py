@@ -107,12 +107,17 @@ class MeSchema(UserSchema):
     )
 
 
-class UserPageSchema(Schema):
-    items = fields.List(fields.Nested(UserSchema))
+class PagedSchema(Schema):
+    """One page of a list: subclasses add ``items``. Dumps a Flask-SQLAlchemy Pagination as it is."""
+
     page = fields.Integer()
     per_page = fields.Integer()
     total = fields.Integer()
     pages = fields.Integer()
+
+
+class UserPageSchema(PagedSchema):
+    items = fields.List(fields.Nested(UserSchema))
 
 
 class PluginSchema(Schema):

@@ -170,15 +170,10 @@ def users():
           $ref: '#/components/responses/Invalid'
     """
     query = PageQuerySchema().load(request.args.to_dict())
-    page, per_page = query["page"], query["per_page"]
-    total = db.session.scalar(db.select(db.func.count(User.id)))
-    found = db.session.scalars(
-        db.select(User).order_by(User.id).offset((page - 1) * per_page).limit(per_page)
-    ).all()
-    pages = (total + per_page - 1) // per_page
-    return jsonify(
-        UserPageSchema().dump({"items": found, "page": page, "per_page": per_page, "total": total, "pages": pages})
+    found = db.paginate(
+        db.select(User).order_by(User.id), page=query["page"], per_page=query["per_page"], error_out=False
     )
+    return jsonify(UserPageSchema().dump(found))
 
 
 @bp.route("/users/<int:user_id>")

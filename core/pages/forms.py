@@ -13,24 +13,21 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from core.forms import choice
+from core.forms import choice, strip
 from core.pages.models import STATUSES
 
 TEXT_FIELDS = ("title", "slug", "summary", "body", "byline", "seo_title", "seo_description")
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]  # seconds shown: re-saving must not move a scheduled time
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
 
 class PageForm(FlaskForm):
     kind = HiddenField()
     base_revision = HiddenField()
-    title = StringField(_l("Title"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
+    title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), Length(max=200)])
     slug = StringField(
         _l("Slug (web address)"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Optional(), Length(max=120)],
         description=_l("Lowercase letters, digits and hyphens. Left empty, it is made from the title in pinyin."),
     )
@@ -40,14 +37,14 @@ class PageForm(FlaskForm):
     section_id = SelectField(_l("Section"), coerce=int)
     parent_id = SelectField(_l("Parent page"), coerce=int)
     tags = StringField(
-        _l("Tags"), filters=[_strip], validators=[Optional(), Length(max=500)],
+        _l("Tags"), filters=[strip], validators=[Optional(), Length(max=500)],
         description=_l("Separate tags with commas."),
     )
     byline = StringField(
-        _l("Byline"), filters=[_strip], validators=[Optional(), Length(max=120)],
+        _l("Byline"), filters=[strip], validators=[Optional(), Length(max=120)],
         description=_l("Shown as the author, for example the reporting department."),
     )
-    seo_title = StringField(_l("Title for search engines"), filters=[_strip], validators=[Optional(), Length(max=200)])
+    seo_title = StringField(_l("Title for search engines"), filters=[strip], validators=[Optional(), Length(max=200)])
     seo_description = TextAreaField(
         _l("Description for search engines"), validators=[Optional(), Length(max=300)]
     )
@@ -60,7 +57,7 @@ class PageForm(FlaskForm):
         description=_l("Beijing time. A scheduled page appears at this time."),
     )
     note = StringField(
-        _l("Note for this revision"), filters=[_strip], validators=[Optional(), Length(max=200)],
+        _l("Note for this revision"), filters=[strip], validators=[Optional(), Length(max=200)],
         description=_l("What changed, for the revision history (optional)."),
     )
     submit = SubmitField(_l("Save"))
@@ -99,11 +96,11 @@ class PageForm(FlaskForm):
 
 
 class SectionForm(FlaskForm):
-    title = StringField(_l("Title"), filters=[_strip], validators=[DataRequired(), Length(max=120)])
-    title_en = StringField(_l("English title"), filters=[_strip], validators=[Optional(), Length(max=120)])
+    title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), Length(max=120)])
+    title_en = StringField(_l("English title"), filters=[strip], validators=[Optional(), Length(max=120)])
     slug = StringField(
         _l("Slug (web address)"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Optional(), Length(max=120)],
         description=_l("Lowercase letters, digits and hyphens. Left empty, it is made from the title in pinyin."),
     )

@@ -73,7 +73,6 @@ def admin_pages(ids):
         ("/admin/pages/new", "content.edit"),
         ("/admin/pages/new?kind=news", "content.edit"),
         (f"/admin/pages/{ids['page']}", "content.edit"),
-        (f"/admin/pages/{ids['page']}/preview", "content.edit"),
         (f"/admin/pages/{ids['page']}/revisions", "content.edit"),
         (f"/admin/pages/{ids['page']}/revisions/compare?a=1&b=1", "content.edit"),
         (f"/admin/pages/{ids['page']}/revisions/1/restore", "content.edit"),

@@ -249,7 +249,9 @@ def test_the_tree_orders_fixed_pages(editor, users):
 def test_preview_shows_a_draft_to_the_editor(editor, section, users):
     page = save_page(Page(), {"kind": "news", "title": "草稿新闻", "section_id": section.id,
                               "body": "<p>尚未发布的正文</p>"}, users["editor"])
-    assert "尚未发布的正文" in editor.get(f"/admin/pages/{page.id}/preview").get_data(as_text=True)
+    assert "尚未发布的正文" in editor.get(f"/admin/pages/{page.id}/preview", follow_redirects=True).get_data(
+        as_text=True
+    )
 
 
 def test_delete_asks_then_removes(editor, section, users):
