@@ -269,13 +269,14 @@ class PluginHost:
                 items.extend(result)
         return items
 
+    def serves(self, endpoint):
+        """Whether ``endpoint`` (or a blueprint name) answers now: the core's always, a plugin's while it is enabled."""
+        owner = self._blueprint_owner.get(endpoint.split(".")[0])
+        return owner is None or self.is_enabled(owner)
+
     def gate_request(self):
         """before_request: a disabled plugin's routes answer 404."""
-        blueprint = request.blueprint
-        if not blueprint:
-            return
-        owner = self._blueprint_owner.get(blueprint.split(".")[0])
-        if owner is not None and not self.is_enabled(owner):
+        if request.blueprint and not self.serves(request.blueprint):
             abort(404)
 
     def status(self):

@@ -27,6 +27,8 @@ BASE_CONFIG = {
     "RATELIMIT_ENABLED": False,
     "PLUGIN_STATE_TTL": 0,
     "SERVER_NAME": None,
+    # Core tests run with the example plugin only; each plugin's tests turn their plugin on.
+    "ENABLED_PLUGINS": ["announcements"],
 }
 
 

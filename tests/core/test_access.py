@@ -13,12 +13,22 @@ def is_static(endpoint):
     return endpoint == "static" or endpoint.endswith(".static")
 
 
+def disabled(rule):
+    """A disabled plugin's route answers 404 to everyone; the walks below skip it."""
+    from core.plugins import get_host
+
+    return not get_host().serves(rule.endpoint)
+
+
 def sample_url(rule, value="1"):
     values = {}
     for name in rule.arguments:
         converter = rule._converters[name]
         kind = type(converter).__name__
-        values[name] = 1 if kind == "IntegerConverter" else value
+        if kind == "AnyConverter":
+            values[name] = sorted(converter.items)[0]
+        else:
+            values[name] = 1 if kind == "IntegerConverter" else value
     return rule.build(values, append_unknown=False)[1]
 
 
@@ -115,7 +125,7 @@ def test_every_protected_route_turns_away_anonymous_visitors(app):
     checked = 0
     for rule in app.url_map.iter_rules():
         access = access_of(app.view_functions[rule.endpoint])
-        if access in (None, "public"):
+        if access in (None, "public") or disabled(rule):
             continue
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             response = client.open(sample_url(rule), method=method)
@@ -138,7 +148,7 @@ def test_every_permission_route_refuses_roles_without_that_permission(app, users
     denied = 0
     for rule in app.url_map.iter_rules():
         access = access_of(app.view_functions[rule.endpoint]) or ""
-        if not access.startswith("permission:") or rule.rule.startswith("/api/"):
+        if not access.startswith("permission:") or rule.rule.startswith("/api/") or disabled(rule):
             continue
         if access.split(":", 1)[1] in held:
             continue

@@ -154,5 +154,6 @@ def test_grid_round_trip_on_both_databases(backend_app):
     admin_user = make_user("admin")
     client = signed_in(backend_app, admin_user)
     judge = role("judge")
-    client.post("/admin/roles/permissions", data=grid_post([judge], {"judge": {"content.edit"}}))
+    held = role_permissions(judge)  # plugins may give the judge role permissions by default
+    client.post("/admin/roles/permissions", data=grid_post([judge], {"judge": held | {"content.edit"}}))
     assert overrides("judge") == {"content.edit": True}

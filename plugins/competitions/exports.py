@@ -1,0 +1,149 @@
+"""Spreadsheet exports of a competition: entries, scores per judge, results; CSV or XLSX.
+
+Every text cell goes through ``neutralise`` in both formats, so a title such as
+``=HYPERLINK(...)`` can never become a formula in a spreadsheet program. CSV is
+UTF-8 with a byte-order mark (Excel then reads Chinese correctly); XLSX writes
+strings with ``write_string``, so no cell is ever a formula either way.
+"""
+import csv
+import io
+from datetime import datetime
+
+import xlsxwriter
+from flask_babel import gettext as _
+from flask_babel import to_user_timezone
+
+from core.extensions import db
+from plugins.competitions.models import Assignment, Entry
+from plugins.competitions.results import compute
+
+KINDS = ("entries", "scores", "results")
+FORMATS = ("csv", "xlsx")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def neutralise(value):
+    """A cell value safe from formula injection: text starting with = + - @ tab or CR gets a leading quote.
+
+    Numbers stay numbers; None stays empty; anything else becomes text.
+    """
+    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        return value
+    if isinstance(value, bool):
+        value = _("yes") if value else _("no")
+    elif isinstance(value, datetime):
+        value = to_user_timezone(value).strftime("%Y-%m-%d %H:%M")
+    text = str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+# -- the tables ---------------------------------------------------------------------
+
+
+def _entries(competition):
+    return db.session.scalars(
+        db.select(Entry).where(Entry.competition_id == competition.id)
+        .order_by(Entry.number.is_(None), Entry.number, Entry.id)
+    ).all()
+
+
+def entries_table(competition):
+    header = [_("Number"), _("Category"), _("Organisation"), _("Project title"), _("Team members"), _("Status"),
+              _("Screening"), _("Screening reason"), _("Submitted at")]
+    rows = [
+        [entry.number, entry.category.name, entry.organisation.name, entry.title,
+         "; ".join(line.strip() for line in entry.team_members.splitlines() if line.strip()),
+         str(entry.status_label), str(entry.screening_label), entry.screening_reason, entry.submitted_at]
+        for entry in _entries(competition)
+    ]
+    return header, rows
+
+
+def scores_table(competition):
+    header = [_("Number"), _("Category"), _("Organisation"), _("Project title"), _("Judge"), _("Criterion"),
+              _("Score"), _("Comment on the criterion"), _("Overall comment"), _("Sheet submitted at")]
+    assignments = db.session.scalars(
+        db.select(Assignment).join(Entry, Entry.id == Assignment.entry_id)
+        .where(Entry.competition_id == competition.id)
+        .order_by(Entry.number.is_(None), Entry.number, Entry.id, Assignment.judge_id)
+    ).all()
+    positions = {criterion.id: index for index, criterion in enumerate(competition.criteria)}
+    rows = []
+    for assignment in assignments:
+        entry = assignment.entry
+        for score in sorted(assignment.scores, key=lambda s: positions.get(s.criterion_id, len(positions))):
+            rows.append([entry.number, entry.category.name, entry.organisation.name, entry.title,
+                         assignment.judge.name, score.criterion.label, score.value, score.comment,
+                         assignment.comment, assignment.submitted_at])
+    return header, rows
+
+
+def results_table(competition):
+    header = [_("Category"), _("Rank"), _("Tied"), _("Decided by"), _("Number"), _("Organisation"),
+              _("Project title"), _("Expert score"), _("Vote part"), _("Votes"), _("Final score"),
+              _("Judges counted"), _("Award"), _("Recommended onward"), _("Special awards")]
+    preview = compute(competition)
+    rows = []
+    for category in preview.categories:
+        for row in category.rows:
+            rows.append([category.category.name, row.rank, row.tied, row.decided_by, row.entry.number,
+                         row.entry.organisation.name, row.entry.title, row.score.expert_score,
+                         row.score.vote_score, row.score.votes, row.score.final_score, row.judges, row.tier,
+                         row.recommended_onward, "; ".join(row.special_awards)])
+        for entry in category.unscored:
+            rows.append([category.category.name, None, None, _("not scored"), entry.number,
+                         entry.organisation.name, entry.title, None, None, None, None, 0, None, None, None])
+    return header, rows
+
+
+TABLES = {"entries": entries_table, "scores": scores_table, "results": results_table}
+
+
+# -- the formats ----------------------------------------------------------------------
+
+
+def to_csv(header, rows):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in [header, *rows]:
+        writer.writerow(["" if value is None else value for value in map(neutralise, row)])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(header, rows, sheet_name):
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                                            "strings_to_urls": False, "strings_to_numbers": False})
+    sheet = workbook.add_worksheet(sheet_name[:31])
+    bold = workbook.add_format({"bold": True})
+    for column, value in enumerate(header):
+        sheet.write_string(0, column, neutralise(value), bold)
+    for line, row in enumerate(rows, start=1):
+        for column, value in enumerate(row):
+            value = neutralise(value)
+            if value is None:
+                sheet.write_blank(line, column, None)
+            elif isinstance(value, str):
+                sheet.write_string(line, column, value)
+            else:
+                sheet.write_number(line, column, value)
+    sheet.freeze_panes(1, 0)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def export(competition, what, fmt):
+    """(bytes, mimetype, file name) of one table in one format."""
+    header, rows = TABLES[what](competition)
+    if fmt == "csv":
+        data = to_csv(header, rows)
+    else:
+        data = to_xlsx(header, rows, what)
+    return data, MIMETYPES[fmt], f"{competition.slug}-{what}.{fmt}"
+

@@ -1,0 +1,18 @@
+"""The core's route walks (access declared, CSRF demanded, no 500 for malformed input, roles
+turned away) run again with the competitions plugin on and a competition with id 1 present,
+so that the sample URLs reach real objects."""
+import pytest
+
+from tests.core.test_access import (  # noqa: F401  (collected here with this folder's fixtures)
+    test_every_endpoint_declares_its_access,
+    test_every_permission_route_refuses_roles_without_that_permission,
+    test_every_protected_route_turns_away_anonymous_visitors,
+    test_malformed_posts_never_produce_a_server_error,
+    test_malformed_urls_never_produce_a_server_error,
+    test_state_changing_form_routes_refuse_requests_without_csrf_token,
+)
+
+
+@pytest.fixture(autouse=True)
+def competition_present(world):
+    assert world.competition.id == 1
