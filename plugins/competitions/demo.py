@@ -68,14 +68,21 @@ TRADES = ["电子", "精密制造", "物流", "水务", "电力", "医疗器械"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍鹏宇浩凯晨思雨欣怡嘉俊博文斌志"
 SUBJECTS = {
-    "六西格玛": ["降低{p}焊接不良率", "提升{p}一次交验合格率", "减少{p}来料检验漏检", "缩小{p}尺寸波动"],
-    "精益管理": ["{p}生产线精益布局改善", "缩短{p}订单交付周期", "{p}仓储拣选效率提升", "{p}换线时间压缩"],
-    "可靠性管理": ["{p}加速寿命试验与改进", "{p}失效模式分析与预防", "{p}现场故障率降低", "{p}可靠性增长管理"],
-    "质量创新": ["基于数据分析的{p}质量预警", "{p}全流程质量追溯平台", "{p}智能视觉检测应用", "{p}质量成本优化"],
+    "六西格玛": ["降低{p}焊接不良率", "提升{p}一次交验合格率", "减少{p}来料检验漏检", "缩小{p}尺寸波动", "降低{p}返修率", "提高{p}测试直通率"],
+    "精益管理": ["{p}生产线精益布局改善", "缩短{p}订单交付周期", "{p}仓储拣选效率提升", "{p}换线时间压缩", "{p}装配工时降低", "{p}在制品库存压降"],
+    "可靠性管理": ["{p}加速寿命试验与改进", "{p}失效模式分析与预防", "{p}现场故障率降低", "{p}可靠性增长管理", "{p}环境适应性提升", "{p}早期失效筛选优化"],
+    "质量创新": ["基于数据分析的{p}质量预警", "{p}全流程质量追溯平台", "{p}智能视觉检测应用", "{p}质量成本优化", "{p}数字化检验系统", "{p}供应商质量协同管理"],
 }
 PRODUCTS = ["电源模块", "光模块", "基站天线", "电池包", "精密齿轮", "注塑外壳", "PCB组件", "传感器", "伺服电机",
             "医用导管", "水表", "燃气表", "变压器", "连接器", "显示模组", "服务器主板"]
 MARKET_DISTRICTS = ["福田", "罗湖", "南山", "盐田", "宝安", "龙岗", "龙华", "坪山", "光明", "大鹏"]
+MARKET_FEATURES = [
+    "市场实行进货查验和摊位信用公示，设有食品快检室。",
+    "推行明码标价和电子秤统一校准，投诉当日处理。",
+    "改造后通风排水良好，生鲜区与熟食区分区经营。",
+    "设立公平秤和消费者服务站，每周公布抽检结果。",
+    "引入电子追溯，肉菜来源扫码可查。",
+]
 MARKET_KINDS = ["农产品批发市场", "农贸市场", "综合市场", "肉菜市场", "生鲜市场"]
 
 
@@ -96,6 +103,8 @@ def load():
     db.session.flush()
     for competition in built:
         _publish(competition, manager)
+        # Published when their results stage opened, years ago.
+        competition.results_published_at = competition.stage(RESULTS).opens_at + timedelta(hours=10)
     this_year = utcnow().year
     if f"exchange-{this_year}" not in existing:
         _open_call(this_year)
@@ -155,9 +164,12 @@ def _judges(rng):
 # -- shared building blocks ---------------------------------------------------
 
 
+BEIJING_OFFSET = timedelta(hours=8)
+
+
 def _stages(submission_opens, *spans):
-    """Stages one after the other from ``submission_opens``: spans are (kind, days)."""
-    stages, start = [], submission_opens
+    """Stages one after the other from midnight in Beijing of ``submission_opens``: spans are (kind, days)."""
+    stages, start = [], submission_opens - BEIJING_OFFSET
     for kind, days in spans:
         stages.append(Stage(kind=kind, opens_at=start, closes_at=start + timedelta(days=days)))
         start += timedelta(days=days)
@@ -165,7 +177,7 @@ def _stages(submission_opens, *spans):
 
 
 def _score_sheets(rng, entries, panel_judges, criteria, quality, judged_at):
-    """Submitted score sheets: each judge scores around the entry's quality, in half points."""
+    """Submitted score sheets: each judge scores around the entry's quality, on the criterion's steps."""
     for entry in entries:
         for judge in panel_judges[entry.category_id]:
             sheet = Assignment(entry=entry, judge=judge, assigned_at=judged_at, saved_at=judged_at,
@@ -174,7 +186,8 @@ def _score_sheets(rng, entries, panel_judges, criteria, quality, judged_at):
             for criterion in criteria:
                 span = criterion.max_score - criterion.min_score
                 raw = quality[entry] * span + criterion.min_score + bias * span / 10 + rng.gauss(0, span / 25)
-                value = min(criterion.max_score, max(criterion.min_score, round(raw * 2) / 2))
+                on_step = criterion.min_score + round((raw - criterion.min_score) / criterion.step) * criterion.step
+                value = min(criterion.max_score, max(criterion.min_score, on_step))
                 sheet.scores.append(Score(criterion=criterion, value=value))
             db.session.add(sheet)
 
@@ -244,6 +257,7 @@ def _exchange_2021(rng, companies, judges):
     admitted_companies = companies[:45]
     entries, quality, sequence = [], {}, 0
     dealt = rng.sample(range(45), 45)  # admitted projects go round the 45 companies in this order
+    used_titles = set()
     for category, (name, _code, count, admitted) in zip(competition.categories, EXCHANGE_CATEGORIES):
         for index in range(count):
             passes = index < admitted
@@ -257,7 +271,7 @@ def _exchange_2021(rng, companies, judges):
             submitted = datetime(2021, 4, 3) + timedelta(hours=rng.randrange(0, 40 * 24))
             entry = Entry(
                 competition=competition, category=category, organisation=company, number=f"{category.code}-{index + 1:03d}",
-                title=rng.choice(SUBJECTS[name]).format(p=rng.choice(PRODUCTS)) + f"（{company.short_name or company.name}）",
+                title=_fresh_title(rng, name, used_titles),
                 team_members="\n".join(_person(rng) for _ in range(rng.randint(3, 6))),
                 summary="项目围绕生产现场的实际问题，明确目标后用数据找出主要原因，实施改进并固化成果。",
                 status=SUBMITTED, submitted_at=submitted, created_at=submitted - timedelta(days=2),
@@ -284,6 +298,14 @@ def _exchange_2021(rng, companies, judges):
                                       if s.criterion.key == "presentation"), -e.id))
         award.holders.append(SpecialAwardWinner(entry=best, decided_at=datetime(2021, 6, 30)))
     return competition
+
+
+def _fresh_title(rng, category, used):
+    while True:
+        title = rng.choice(SUBJECTS[category]).format(p=rng.choice(PRODUCTS))
+        if title not in used:
+            used.add(title)
+            return title
 
 
 # -- the 2020 title review -----------------------------------------------------
@@ -369,16 +391,19 @@ def _model_markets_2021(rng, judges):
     db.session.add(competition)
     db.session.flush()
     category = competition.categories[0]
-    markets, quality = [], {}
+    markets, quality, names = [], {}, set()
     for index in range(25):
         district = MARKET_DISTRICTS[index % len(MARKET_DISTRICTS)]
-        name = f"{district}{rng.choice(PLACES)}{MARKET_KINDS[index % len(MARKET_KINDS)]}"
+        name = None
+        while name is None or name in names:
+            name = f"{district}{rng.choice(PLACES)}{MARKET_KINDS[index % len(MARKET_KINDS)]}"
+        names.add(name)
         operator = db.session.scalar(db.select(Organisation).filter_by(name=f"{name}管理有限公司"))
         if operator is None:
             operator = Organisation(name=f"{name}管理有限公司", short_name=name)
         entry = Entry(competition=competition, category=category, organisation=operator,
                       number=f"SC-{index + 1:03d}", title=name, status=SUBMITTED, screening=PASSED,
-                      summary=f"{district}区推荐。市场实行进货查验和摊位信用公示，设有快检室。",
+                      summary=f"{district}区推荐。{rng.choice(MARKET_FEATURES)}",
                       submitted_at=datetime(2021, 8, 5) + timedelta(hours=index), screened_at=datetime(2021, 8, 25))
         markets.append(entry)
         quality[entry] = rng.betavariate(5, 2)

@@ -117,3 +117,14 @@ def test_demo_pages_render(demo, path):
     response = demo.test_client().get(path)
     assert response.status_code == 200
     assert "<table" in response.get_data(as_text=True) or path.count("/") < 3
+
+
+def test_demo_scores_are_what_the_scoring_screen_would_accept(demo):
+    from plugins.competitions.models import Criterion, Score
+
+    rows = db.session.execute(db.select(Score.value, Criterion.min_score, Criterion.max_score, Criterion.step)
+                              .join(Score.criterion)).all()
+    assert rows
+    for value, low, high, step in rows:
+        assert low <= value <= high
+        assert abs((value - low) / step - round((value - low) / step)) < 1e-9, (value, step)
