@@ -10,7 +10,8 @@
 - The 2021 "ten model markets" selection: 25 nominations, a public vote
   combined with expert review into a top ten.
 - This year's exchange, copied from 2021, open for entries, so that the demo
-  member can submit one.
+  member can submit one; and this year's title review in its judging stage,
+  with score sheets waiting for the demo judge.
 
 Names, titles and scores are generated (seeded, so every load is the same);
 only the figures come from the facts. Safe to run again: a competition whose
@@ -108,6 +109,8 @@ def load():
     this_year = utcnow().year
     if f"exchange-{this_year}" not in existing:
         _open_call(this_year)
+    if f"title-review-{this_year}" not in existing:
+        _review_in_judging(this_year, rng, companies, judges)
     db.session.flush()
 
 
@@ -457,3 +460,45 @@ def _open_call(year):
     db.session.add(competition)
     return competition
 
+
+def _review_in_judging(year, rng, companies, judges):
+    """This year's title review, set up like 2020's, judging now: the demo judge has sheets to score."""
+    from plugins.competitions import judging
+    from plugins.competitions.configuration import copy_competition
+
+    source = db.session.scalar(db.select(Competition).filter_by(slug="title-review-2020"))
+    now = utcnow().replace(minute=0, second=0, microsecond=0)
+    shift = now - timedelta(days=3) - source.stage(JUDGING).opens_at
+    competition = copy_competition(source, title=f"{year}年度质量专业技术职称评审", slug=f"title-review-{year}",
+                                   year=year, shift=shift)
+    competition.listed = True
+    db.session.add(competition)
+    db.session.flush()
+    category = competition.categories[0]
+    submission = competition.stage(SUBMISSION)
+    for index in range(24):
+        submitted = submission.opens_at + timedelta(hours=rng.randrange(1, 30 * 24))
+        db.session.add(Entry(
+            competition=competition, category=category, organisation=companies[(index * 3) % len(companies)],
+            number=f"ZL-{index + 1:03d}", title=f"{_person(rng)} · {rng.choice(['质量管理', '可靠性工程', '检验检测'])}",
+            summary="从事质量工作多年，负责体系审核和质量改进项目。", status=SUBMITTED, submitted_at=submitted,
+            created_at=submitted, screening=PASSED, screened_at=competition.stage(SCREENING).opens_at + timedelta(days=2),
+        ))
+    competition.panels.append(Panel(name="评审专家组", category=category,
+                                    members=[PanelJudge(user=judge) for judge in judges[:4]]))
+    db.session.flush()
+    judging.auto_assign(competition)
+    # The other experts have made a start; the demo judge (judges[0]) has not.
+    for entry in _entries_of(competition):
+        for sheet in entry.assignments:
+            if sheet.judge_id == judges[0].id or rng.random() < 0.4:
+                continue
+            for criterion in competition.criteria:
+                raw = rng.uniform(60, 95)
+                sheet.scores.append(Score(criterion=criterion, value=float(round(raw))))
+            sheet.saved_at = sheet.submitted_at = now - timedelta(hours=rng.randrange(1, 48))
+    return competition
+
+
+def _entries_of(competition):
+    return db.session.scalars(db.select(Entry).filter_by(competition_id=competition.id).order_by(Entry.id)).all()

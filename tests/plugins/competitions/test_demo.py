@@ -128,3 +128,19 @@ def test_demo_scores_are_what_the_scoring_screen_would_accept(demo):
     for value, low, high, step in rows:
         assert low <= value <= high
         assert abs((value - low) / step - round((value - low) / step)) < 1e-9, (value, step)
+
+
+def test_the_demo_judge_has_sheets_to_score_in_this_years_review(demo):
+    from core.users.service import find_user
+    from plugins.competitions.judging import open_sheet_count
+    from plugins.competitions.models import JUDGING
+
+    comp = competition(f"title-review-{utcnow().year}")
+    assert comp.stage_open(JUDGING)
+    judge = find_user("judge@demo.example.org")
+    sheets = db.session.scalars(db.select(Assignment).join(Assignment.entry)
+                                .where(Entry.competition_id == comp.id, Assignment.judge_id == judge.id)).all()
+    assert sheets and all(sheet.submitted_at is None for sheet in sheets)
+    assert open_sheet_count(judge) == len(sheets)
+    entries = db.session.scalars(db.select(Entry).filter_by(competition_id=comp.id)).all()
+    assert all(len(entry.assignments) == comp.judges_per_entry for entry in entries)
