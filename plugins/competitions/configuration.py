@@ -24,6 +24,7 @@ from plugins.competitions.models import (
     STAGE_KINDS,
     SUBMISSION,
     VOTING,
+    Assignment,
     AwardTier,
     Category,
     Competition,
@@ -172,6 +173,24 @@ def criterion_scored(criterion):
     if criterion.id is None:
         return False
     return db.session.scalar(db.select(Score.id).where(Score.criterion_id == criterion.id).limit(1)) is not None
+
+
+def judging_started(competition):
+    """Whether any score sheet of ``competition`` was submitted or any score saved: from then on the
+    rubric keeps its criteria (adding or deleting one would leave sheets without a score for it)."""
+    if competition.id is None:
+        return False
+    submitted = db.select(Assignment.id).join(Entry, Assignment.entry_id == Entry.id).where(
+        Entry.competition_id == competition.id, Assignment.submitted_at.is_not(None))
+    scored = db.select(Score.id).join(Criterion, Score.criterion_id == Criterion.id).where(
+        Criterion.competition_id == competition.id)
+    return (db.session.scalar(submitted.limit(1)) is not None
+            or db.session.scalar(scored.limit(1)) is not None)
+
+
+def rubric_locked_message():
+    return _("Judges have started scoring: criteria can no longer be added or removed. "
+             "Labels and descriptions can still be edited.")
 
 
 def criterion_errors(competition, *, key, weight, min_score, max_score, step, criterion=None):

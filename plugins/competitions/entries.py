@@ -16,7 +16,9 @@ a three-digit sequence within the competition and category. A concurrent
 submission taking the same number trips the unique constraint and is retried.
 
 Screening: only submitted entries; reject needs a reason; a passed entry with
-judge assignments cannot be rejected or reset until its assignments are removed.
+judge assignments cannot be rejected or reset until its assignments are removed;
+no decisions once the results are published. A member cannot move an entry with
+judge assignments to another category (its number and panel would go stale).
 """
 import statistics
 
@@ -160,6 +162,9 @@ def check_entry(competition, organisation_id, values, *, entry=None, submit=Fals
     category = db.session.get(Category, values.get("category_id")) if values.get("category_id") else None
     if category is None or category.competition_id != competition.id:
         raise EntryRefused(_("Choose one of this competition's categories."), "category_id")
+    if entry is not None and category.id != entry.category_id and entry.assignments:
+        raise EntryRefused(_("The entry is already assigned to judges: its category can no longer change."),
+                           "category_id")
     if len(values.get("team_members") or "") > TEAM_MAX:
         raise EntryRefused(_("The list of team members is too long."), "team_members")
     if len(values.get("summary") or "") > SUMMARY_MAX:
@@ -377,8 +382,14 @@ def shared_feedback(entry):
 ACTIONS = {"pass": PASSED, "reject": REJECTED, "reset": PENDING}
 
 
+def published_refusal():
+    return _("The results are published: screening decisions can no longer change.")
+
+
 def screening_refusal(entry, result):
     """Why ``entry`` cannot take screening ``result`` now, or None."""
+    if entry.competition.results_published_at is not None:
+        return published_refusal()
     if entry.status != SUBMITTED:
         return _("%(entry)s has not been submitted; only submitted entries are screened.",
                  entry=entry.number or entry.title)
@@ -400,6 +411,8 @@ def screen_entries(entries, action, reason, actor):
         raise EntryRefused(_("The reason may be at most %(max)d characters.", max=REASON_MAX), "reason")
     if not entries:
         raise EntryRefused(_("Select at least one entry."))
+    if any(entry.competition.results_published_at is not None for entry in entries):
+        raise EntryRefused(published_refusal())
     refusals = [message for message in (screening_refusal(entry, result) for entry in entries) if message]
     if refusals:
         raise EntryRefused(" ".join(refusals))

@@ -1,9 +1,14 @@
 """Spreadsheet exports of a competition: entries, scores per judge, results; CSV or XLSX.
 
-Every text cell goes through ``neutralise`` in both formats, so a title such as
-``=HYPERLINK(...)`` can never become a formula in a spreadsheet program. CSV is
-UTF-8 with a byte-order mark (Excel then reads Chinese correctly); XLSX writes
-strings with ``write_string``, so no cell is ever a formula either way.
+In CSV every text cell that a spreadsheet program could read as a formula
+(``=HYPERLINK(...)``, full-width ＝, a leading pipe or newline...) gets a leading
+quote. XLSX writes text with ``write_string``: a string cell is never a formula,
+so the text stays exactly as typed. CSV is UTF-8 with a byte-order mark (Excel
+then reads Chinese correctly).
+
+The results table is the published Result rows once results are published (as
+the public page and the API show them, plus the scores); before that it is the
+live preview, marked as such in its first column and in the file name.
 """
 import csv
 import io
@@ -14,20 +19,21 @@ from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 
 from core.extensions import db
+from plugins.competitions import results as service
 from plugins.competitions.models import Assignment, Entry
-from plugins.competitions.results import compute
 
 KINDS = ("entries", "scores", "results")
 FORMATS = ("csv", "xlsx")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "＝", "＋", "－", "＠")
 MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
 
-def neutralise(value):
-    """A cell value safe from formula injection: text starting with = + - @ tab or CR gets a leading quote.
+def neutralise(value, quote=True):
+    """A cell value as text, numbers or None; with ``quote`` (CSV), text a spreadsheet could read as a
+    formula (starting with = + - @ | tab, CR, LF or a full-width ＝ ＋ － ＠) gets a leading quote.
 
     Numbers stay numbers; None stays empty; anything else becomes text.
     """
@@ -38,7 +44,7 @@ def neutralise(value):
     elif isinstance(value, datetime):
         value = to_user_timezone(value).strftime("%Y-%m-%d %H:%M")
     text = str(value)
-    if text.startswith(FORMULA_STARTS):
+    if quote and text.startswith(FORMULA_STARTS):
         return "'" + text
     return text
 
@@ -85,21 +91,42 @@ def scores_table(competition):
 
 
 def results_table(competition):
-    header = [_("Category"), _("Rank"), _("Tied"), _("Decided by"), _("Number"), _("Organisation"),
+    header = [_("Status"), _("Category"), _("Rank"), _("Tied"), _("Decided by"), _("Number"), _("Organisation"),
               _("Project title"), _("Expert score"), _("Vote part"), _("Votes"), _("Final score"),
               _("Judges counted"), _("Award"), _("Recommended onward"), _("Special awards")]
-    preview = compute(competition)
+    if competition.results_published:
+        return header, _published_rows(competition)
+    status = _("Preview (not published)")
+    preview = service.compute(competition)
     rows = []
     for category in preview.categories:
         for row in category.rows:
-            rows.append([category.category.name, row.rank, row.tied, row.decided_by, row.entry.number,
+            rows.append([status, category.category.name, row.rank, row.tied, row.decided_by, row.entry.number,
                          row.entry.organisation.name, row.entry.title, row.score.expert_score,
                          row.score.vote_score, row.score.votes, row.score.final_score, row.judges, row.tier,
                          row.recommended_onward, "; ".join(row.special_awards)])
         for entry in category.unscored:
-            rows.append([category.category.name, None, None, _("not scored"), entry.number,
+            rows.append([status, category.category.name, None, None, _("not scored"), entry.number,
                          entry.organisation.name, entry.title, None, None, None, None, 0, None, None, None])
     return header, rows
+
+
+def _published_rows(competition):
+    """The frozen Result rows in the public page's order: per category, then special-award winners
+    the categories do not list."""
+    status = _("Published")
+    ordered = [result for _category, results in service.published_by_category(competition) for result in results]
+    listed = {result.entry_id for result in ordered}
+    for _name, winners in service.published_specials(competition):
+        for result in winners:
+            if result.entry_id not in listed:
+                ordered.append(result)
+                listed.add(result.entry_id)
+    return [[status, result.category.name, result.rank, result.tied, result.decided_by, result.entry.number,
+             result.entry.organisation.name, result.entry.title, result.expert_score, result.vote_score,
+             result.votes, result.final_score, result.judges, result.tier, result.recommended_onward,
+             "; ".join(result.special_awards or [])]
+            for result in ordered]
 
 
 TABLES = {"entries": entries_table, "scores": scores_table, "results": results_table}
@@ -123,10 +150,10 @@ def to_xlsx(header, rows, sheet_name):
     sheet = workbook.add_worksheet(sheet_name[:31])
     bold = workbook.add_format({"bold": True})
     for column, value in enumerate(header):
-        sheet.write_string(0, column, neutralise(value), bold)
+        sheet.write_string(0, column, neutralise(value, quote=False), bold)
     for line, row in enumerate(rows, start=1):
         for column, value in enumerate(row):
-            value = neutralise(value)
+            value = neutralise(value, quote=False)  # write_string: a string cell is never a formula
             if value is None:
                 sheet.write_blank(line, column, None)
             elif isinstance(value, str):
@@ -145,5 +172,6 @@ def export(competition, what, fmt):
         data = to_csv(header, rows)
     else:
         data = to_xlsx(header, rows, what)
-    return data, MIMETYPES[fmt], f"{competition.slug}-{what}.{fmt}"
+    name = f"{what}-preview" if what == "results" and not competition.results_published else what
+    return data, MIMETYPES[fmt], f"{competition.slug}-{name}.{fmt}"
 

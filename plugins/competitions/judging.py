@@ -305,6 +305,35 @@ def _apply_plan(plan):
     return created
 
 
+def conflicted_assignments(competition, assignments):
+    """The assignments whose judge is now in conflict with the entry (a conflict declared or a
+    membership added after the assignment)."""
+    cache = {}
+    found = []
+    for assignment in assignments:
+        if assignment.judge_id not in cache:
+            cache[assignment.judge_id] = access.conflict_sets(competition.id, assignment.judge)
+        entry_ids, organisation_ids = cache[assignment.judge_id]
+        if assignment.entry_id in entry_ids or assignment.entry.organisation_id in organisation_ids:
+            found.append(assignment)
+    return found
+
+
+def remove_conflicted_assignments(competition, entries, actor=None):
+    """Remove the conflicted assignments of ``entries`` (scores kept in the audit); returns their entry ids."""
+    entry_ids = {entry.id for entry in entries}
+    assignments = [a for a in competition_assignments(competition.id) if a.entry_id in entry_ids]
+    removed = []
+    for assignment in conflicted_assignments(competition, assignments):
+        audit("competitions.assignment_removed_for_conflict", f"assignment:{assignment.id}", actor=actor,
+              conflict=None, entry=assignment.entry_id, judge=assignment.judge_id, **sheet_scores(assignment))
+        removed.append(assignment.entry_id)
+        db.session.delete(assignment)
+    if removed:
+        db.session.flush()
+    return removed
+
+
 def auto_assign(competition, actor=None):
     """Top up every judged entry of the competition to judges_per_entry; returns the plan."""
     attach_entries_to_panels(competition)
@@ -314,6 +343,7 @@ def auto_assign(competition, actor=None):
               if is_judge_user(user)]
     active = {user.id for user in judges}
     panels = {panel_id: [judge_id for judge_id in ids if judge_id in active] for panel_id, ids in panels.items()}
+    remove_conflicted_assignments(competition, entries, actor)
     existing = [(a.entry_id, a.judge_id) for a in competition_assignments(competition.id)
                 if a.entry_id in {entry.id for entry in entries}]
     plan = plan_assignments([EntryRef(entry.id, entry.panel_id, entry.organisation_id) for entry in entries],
@@ -335,6 +365,7 @@ def reassign_entries(competition, entry_ids, actor=None):
               if is_judge_user(user)]
     active = {user.id for user in judges}
     panels = {panel_id: [judge_id for judge_id in ids if judge_id in active] for panel_id, ids in panels.items()}
+    remove_conflicted_assignments(competition, entries, actor)
     all_assignments = competition_assignments(competition.id)
     # Loads count the judge's whole competition, so reassignment stays balanced.
     existing = [(a.entry_id, a.judge_id) for a in all_assignments]
@@ -429,6 +460,19 @@ def add_conflict(competition, judge, *, entry=None, organisation=None, reason=""
     db.session.flush()
     plan = reassign_entries(competition, removed, actor) if removed else AssignmentPlan()
     return ConflictOutcome(conflict, removed, plan)
+
+
+def declare_conflict(assignment, judge, reason):
+    """A judge declares a conflict with an assigned entry: only while the sheet is open and judging is on;
+    afterwards a manager records it (which may remove a submitted sheet)."""
+    entry = assignment.entry
+    if assignment.locked:
+        raise JudgingError(_("Your score sheet for this entry is submitted and locked: ask a competition manager "
+                             "to record the conflict of interest."), status=409)
+    if not entry.competition.stage_open(JUDGING):
+        raise JudgingError(_("The judging stage is not open: ask a competition manager to record the conflict "
+                             "of interest."), status=409)
+    return add_conflict(entry.competition, judge, entry=entry, reason=reason, actor=judge)
 
 
 def remove_conflict(conflict, actor=None):
@@ -651,14 +695,15 @@ class EntryProgress:
     entry: object
     assignments: list
     needed: int
+    conflicted: set = field(default_factory=set)  # ids of assignments whose judge is now in conflict
 
     @property
     def assigned(self):
-        return len(self.assignments)
+        return sum(1 for a in self.assignments if a.id not in self.conflicted)
 
     @property
     def submitted(self):
-        return sum(1 for a in self.assignments if a.submitted_at is not None)
+        return sum(1 for a in self.assignments if a.submitted_at is not None and a.id not in self.conflicted)
 
     @property
     def short(self):
@@ -676,6 +721,7 @@ def progress(competition):
     entries = judged_entries(competition)
     entry_ids = {entry.id for entry in entries}
     assignments = [a for a in competition_assignments(competition.id) if a.entry_id in entry_ids]
+    conflicted = {a.id for a in conflicted_assignments(competition, assignments)}
     by_entry = defaultdict(list)
     for assignment in assignments:
         by_entry[assignment.entry_id].append(assignment)
@@ -688,6 +734,8 @@ def progress(competition):
 
     for assignment in assignments:
         row = judge_row(assignment.judge)
+        if assignment.id in conflicted:  # flagged on the entry, counted nowhere
+            continue
         row.assigned += 1
         status = sheet_status(assignment)
         if status == "submitted":
@@ -699,7 +747,7 @@ def progress(competition):
     for panel in list(competition.panels) + [None]:
         panel_id = panel.id if panel else None
         panel_entries = [EntryProgress(entry, sorted(by_entry[entry.id], key=lambda a: a.judge_id),
-                                       competition.judges_per_entry)
+                                       competition.judges_per_entry, conflicted)
                          for entry in entries if entry.panel_id == panel_id]
         if panel is None:
             members = sorted({a.judge_id for row in panel_entries for a in row.assignments} - shown_judges)
@@ -714,9 +762,10 @@ def progress(competition):
     short = [row for group in panels for row in group.entries if row.short]
     totals = {
         "entries": len(entries),
-        "assignments": len(assignments),
-        "submitted": sum(1 for a in assignments if a.submitted_at is not None),
+        "assignments": len(assignments) - len(conflicted),
+        "submitted": sum(1 for a in assignments if a.submitted_at is not None and a.id not in conflicted),
         "short": len(short),
+        "conflicted": len(conflicted),
     }
     return panels, short, totals
 

@@ -17,11 +17,12 @@ from flask_babel import gettext as _
 from core.audit import audit
 from core.extensions import db
 from core.users.models import utcnow
-from plugins.competitions import scoring, scoring_awards
+from plugins.competitions import access, scoring, scoring_awards
 from plugins.competitions.models import (
     JUDGING,
     PASSED,
     SUBMITTED,
+    VOTING,
     Assignment,
     Criterion,
     Entry,
@@ -82,7 +83,8 @@ class Preview:
     competition: object
     categories: list = field(default_factory=list)  # CategoryResult, in the competition's order
     specials: list = field(default_factory=list)  # SpecialResult
-    missing_sheets: int = 0  # assigned sheets not submitted (ignored)
+    missing_sheets: int = 0  # assigned sheets not submitted (they block publication)
+    conflicted_sheets: list = field(default_factory=list)  # Assignment whose judge is now in conflict (ignored)
     errors: list = field(default_factory=list)  # translated messages: the ranking could not be computed
     tier_totals: dict = field(default_factory=dict)
 
@@ -102,6 +104,9 @@ class Preview:
             messages.append(_("%(count)s entries have no submitted score sheet and are not ranked; "
                               "they must be scored (or taken out of judging) before publishing.",
                               count=len(self.unscored)))
+        if self.missing_sheets:
+            messages.append(_("%(count)s score sheets are still open: wait for them to be submitted, or remove "
+                              "those assignments.", count=self.missing_sheets))
         if not self.errors and not self.rows:
             messages.append(_("There is no scored entry to publish."))
         return messages
@@ -130,26 +135,55 @@ def vote_counts(competition):
     return {entry_id: count for entry_id, count in rows}
 
 
-def submitted_score_rows(entry_ids):
-    """(entry id, judge id, criterion key, value) of submitted sheets only."""
+def conflicted_assignments(entry_ids):
+    """Assignments of these entries whose judge is now in conflict with the entry (a conflict declared or
+    a membership added after the assignment): their sheets never count."""
     if not entry_ids:
         return []
-    return db.session.execute(
+    assignments = db.session.scalars(
+        db.select(Assignment).where(Assignment.entry_id.in_(entry_ids)).order_by(Assignment.id)).all()
+    sets = {}
+    found = []
+    for assignment in assignments:
+        entry = assignment.entry
+        key = (entry.competition_id, assignment.judge_id)
+        if key not in sets:
+            sets[key] = access.conflict_sets(entry.competition_id, assignment.judge)
+        entry_ids_out, organisation_ids = sets[key]
+        if entry.id in entry_ids_out or entry.organisation_id in organisation_ids:
+            found.append(assignment)
+    return found
+
+
+def submitted_score_rows(entry_ids, conflicted=None):
+    """(entry id, judge id, criterion key, value) of submitted sheets only, without conflicted judges'."""
+    if not entry_ids:
+        return []
+    if conflicted is None:
+        conflicted = conflicted_assignments(entry_ids)
+    excluded = [assignment.id for assignment in conflicted]
+    query = (
         db.select(Assignment.entry_id, Assignment.judge_id, Criterion.key, Score.value)
         .join(Score, Score.assignment_id == Assignment.id)
         .join(Criterion, Criterion.id == Score.criterion_id)
         .where(Assignment.entry_id.in_(entry_ids), Assignment.submitted_at.is_not(None))
         .order_by(Assignment.entry_id, Assignment.judge_id, Criterion.key)
-    ).all()
+    )
+    if excluded:
+        query = query.where(Assignment.id.not_in(excluded))
+    return db.session.execute(query).all()
 
 
-def missing_sheet_count(entry_ids):
+def missing_sheet_count(entry_ids, conflicted=()):
+    """Assigned sheets not submitted yet (a conflicted judge's sheet is reported apart, not here)."""
     if not entry_ids:
         return 0
-    return db.session.scalar(
-        db.select(db.func.count(Assignment.id)).where(Assignment.entry_id.in_(entry_ids),
-                                                      Assignment.submitted_at.is_(None))
-    )
+    query = db.select(db.func.count(Assignment.id)).where(Assignment.entry_id.in_(entry_ids),
+                                                         Assignment.submitted_at.is_(None))
+    excluded = [assignment.id for assignment in conflicted]
+    if excluded:
+        query = query.where(Assignment.id.not_in(excluded))
+    return db.session.scalar(query)
 
 
 # -- computing -------------------------------------------------------------------
@@ -169,9 +203,10 @@ def compute(competition):
     entries = judged_entries(competition)
     entry_by_id = {entry.id: entry for entry in entries}
     entry_ids = list(entry_by_id)
-    preview.missing_sheets = missing_sheet_count(entry_ids)
+    preview.conflicted_sheets = conflicted_assignments(entry_ids)
+    preview.missing_sheets = missing_sheet_count(entry_ids, preview.conflicted_sheets)
     votes = vote_counts(competition)
-    rows = submitted_score_rows(entry_ids)
+    rows = submitted_score_rows(entry_ids, preview.conflicted_sheets)
     scored_ids = {row[0] for row in rows}
     unscored = [entry for entry in entries if entry.id not in scored_ids]
 
@@ -303,6 +338,12 @@ def judging_closed(competition, now=None):
     return stage is None or stage.has_closed(now)
 
 
+def vote_closed(competition, now=None):
+    """True when the competition has no public vote, or its vote has closed."""
+    stage = competition.stage(VOTING)
+    return stage is None or stage.has_closed(now)
+
+
 def publish(competition, user):
     """Freeze the current ranking into Result rows and publish them; ResultsError when refused.
 
@@ -310,6 +351,8 @@ def publish(competition, user):
     """
     if not judging_closed(competition):
         raise ResultsError(_("Results can be published once the judging stage has closed."))
+    if not vote_closed(competition):
+        raise ResultsError(_("Results can be published once the public vote has closed."))
     preview = compute(competition)
     blockers = preview.blockers
     if blockers:
@@ -326,7 +369,7 @@ def publish(competition, user):
         ))
     competition.results_published_at = now
     audit("competitions.results_published", competition.id, slug=competition.slug, entries=len(preview.rows),
-          tiers=preview.tier_totals, actor=user)
+          tiers=preview.tier_totals, conflicted_sheets=[a.id for a in preview.conflicted_sheets], actor=user)
     return preview
 
 

@@ -109,6 +109,10 @@ def check_stage(competition, now=None):
         raise VoteError(_("The public vote has closed."), 409)
 
 
+def published_message():
+    return _("The results have been published: the public vote is over.")
+
+
 def ineligibility(competition, user):
     """Why ``user`` may not vote in this competition, or None if they may."""
     if user is None or not getattr(user, "is_authenticated", False):
@@ -162,6 +166,8 @@ def cast_vote(competition, entry, voter, ip, now=None):
     SAVEPOINT; the caller commits."""
     now = now or utcnow()
     check_stage(competition, now)
+    if competition.results_published_at is not None:
+        raise VoteError(published_message(), 409)
     if entry is None or entry.competition_id != competition.id or not entry.in_judging:
         raise VoteError(_("This entry is not in the public vote."), 404)
     reason = ineligibility(competition, voter)

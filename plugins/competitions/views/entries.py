@@ -214,7 +214,7 @@ def entry_attachment_remove(entry_id, attachment_id):
 
 def may_open_entry_files(user, entry):
     """Members of the entry's organisation, screeners and managers, and judges assigned to it without
-    a conflict of interest."""
+    a conflict of interest while it is in judging (not once withdrawn or not admitted)."""
     if entry.organisation_id in access.member_organisation_ids(user):
         return True
     if access.can(access.SCREEN, user) or access.can(access.MANAGE, user):
@@ -222,7 +222,8 @@ def may_open_entry_files(user, entry):
     assigned = db.session.scalar(
         db.select(Assignment.id).where(Assignment.entry_id == entry.id, Assignment.judge_id == user.id)
     )
-    return assigned is not None and access.can(access.JUDGE, user) and not access.has_conflict(user, entry)
+    return (assigned is not None and entry.in_judging and access.can(access.JUDGE, user)
+            and not access.has_conflict(user, entry))
 
 
 @bp.route("/competitions/entries/<int:entry_id>/attachments/<int:attachment_id>")

@@ -392,7 +392,7 @@ def judge_declare_conflict(assignment_id):
         return redirect(url_for(".judge_home")), 303
     entry = assignment.entry
     try:
-        judging.add_conflict(entry.competition, _me(), entry=entry, reason=form.reason.data, actor=_me())
+        judging.declare_conflict(assignment, _me(), form.reason.data)
     except JudgingError as error:
         db.session.rollback()
         _fail(error)

@@ -58,6 +58,7 @@ def _render_preview(competition, special_form=None, status=200):
         preview=preview,
         entries=entries,
         judging_closed=service.judging_closed(competition),
+        vote_closed=service.vote_closed(competition),
         tie_break_label=lambda name: tie_break_label(competition, name),
         special_form=special_form,
         confirm_form=ConfirmForm(),

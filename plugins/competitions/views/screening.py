@@ -22,6 +22,7 @@ from plugins.competitions.models import (
 from plugins.competitions.views import bp
 
 PER_PAGE = 50
+MAX_PAGE = 10**6  # larger page numbers overflow the database's integers
 
 
 def _filters(competition):
@@ -65,7 +66,7 @@ def _link_args(filters):
 def screening_list(competition_id):
     competition = access.get_or_404(Competition, competition_id)
     filters = _filters(competition)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
     pagination = db.paginate(_query(competition, filters), page=page, per_page=PER_PAGE, error_out=False)
     counts, totals = service.category_counts(competition)
     return render_template("competitions/admin/screening_list.html", competition=competition, filters=filters,

@@ -381,6 +381,7 @@ def _render_rubric(competition, new_form=None, edited=None, status=200):
     max_total = sum(criterion.weight * criterion.max_score for criterion in competition.criteria)
     return render_template("competitions/admin/setup_rubric.html", competition=competition, forms=forms,
                            new_form=new_form or CriterionForm(prefix="new", formdata=None), scored=scored,
+                           locked=configuration.judging_started(competition),
                            total_weight=total_weight, max_total=max_total), status
 
 
@@ -412,6 +413,9 @@ def admin_rubric(competition_id):
         return _render_rubric(competition)
     form = CriterionForm(prefix="new")
     if form.validate_on_submit():
+        if configuration.judging_started(competition):
+            flash(configuration.rubric_locked_message(), "error")
+            return _render_rubric(competition, new_form=form, status=409)
         values = _criterion_values(form)
         errors = configuration.criterion_errors(competition, **values)
         if not errors:
@@ -476,6 +480,8 @@ def admin_criterion_delete(competition_id, criterion_id):
     criterion = _child(Criterion, criterion_id, competition)
     if configuration.criterion_scored(criterion):
         flash(_("Judges have scored \"%(label)s\": it cannot be deleted.", label=criterion.label), "error")
+    elif configuration.judging_started(competition):
+        flash(configuration.rubric_locked_message(), "error")
     elif len(competition.criteria) <= 1:
         flash(_("The rubric needs at least one criterion."), "error")
     elif f"criterion:{criterion.key}" in (competition.tie_breaks or []):

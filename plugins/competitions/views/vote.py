@@ -53,7 +53,9 @@ def vote(slug):
     show_counts = voting.counts_visible(competition)
     user = current_user if current_user.is_authenticated else None
     remaining, refusal = {}, None
-    if user is not None:
+    if competition.results_published_at is not None:
+        refusal = voting.published_message()
+    elif user is not None:
         remaining = voting.remaining_today(competition, user)
         refusal = voting.ineligibility(competition, user)
     return render_template(

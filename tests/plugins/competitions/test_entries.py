@@ -402,6 +402,7 @@ def test_attachment_download_access(app, world, client):
     login(client, world.members[1])
     enter(client, competition, submit=True, attachments=[pdf()])
     entry = entries_of(world.organisations[1])[0]
+    entry.screening = PASSED  # judges are assigned to admitted entries
     url = f"/competitions/entries/{entry.id}/attachments/{entry.attachments[0].id}"
     free_judge, conflicted_judge, unassigned_judge = world.judges[1], world.judges[3], world.judges[2]
     db.session.add_all([Assignment(entry_id=entry.id, judge_id=free_judge.id),
@@ -502,3 +503,45 @@ def test_unlisted_competition_is_hidden_from_members(app, world, client):
     db.session.commit()
     login(client, world.members[0])
     assert client.get(f"/competitions/{world.competition.slug}/enter").status_code == 404
+
+
+def test_category_cannot_change_once_judges_are_assigned(app, world, client):
+    """Audit F2: a member's change of category would leave number, panel and assignments stale."""
+    competition = world.competition
+    ss, lm = world.categories
+    login(client, world.members[0])
+    enter(client, competition, submit=True)
+    entry = entries_of(world.organisations[0])[0]
+    entry.screening = PASSED
+    db.session.add(Assignment(entry_id=entry.id, judge_id=world.judges[1].id))
+    db.session.commit()
+    before = snapshot()
+    response = client.post(f"/competitions/entries/{entry.id}",
+                           data=entry_form(competition, category_id=lm.id, save="1"))
+    assert response.status_code == 200 and "assigned to judges" in response.text
+    assert snapshot() == before
+    # Other edits are still accepted.
+    response = client.post(f"/competitions/entries/{entry.id}",
+                           data=entry_form(competition, title="Cutting rework (revised)", save="1"))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (entry.title, entry.category_id, entry.number) == ("Cutting rework (revised)", ss.id, "SS-001")
+
+
+@pytest.mark.parametrize("status, screening", [(WITHDRAWN, PASSED), (SUBMITTED, "rejected")])
+def test_assigned_judge_cannot_open_files_of_an_entry_out_of_judging(app, world, client, status, screening):
+    """Audit F5: a judge's access to attachments ends when the entry leaves judging."""
+    login(client, world.members[1])
+    enter(client, world.competition, submit=True, attachments=[pdf()])
+    entry = entries_of(world.organisations[1])[0]
+    entry.screening = PASSED
+    judge = world.judges[1]
+    db.session.add(Assignment(entry_id=entry.id, judge_id=judge.id))
+    db.session.commit()
+    url = f"/competitions/entries/{entry.id}/attachments/{entry.attachments[0].id}"
+    assert member_client(app, judge).get(url).status_code == 200
+    entry.status, entry.screening = status, screening
+    db.session.commit()
+    assert member_client(app, judge).get(url).status_code == 404
+    assert member_client(app, world.members[1]).get(url).status_code == 200
+    assert member_client(app, world.screener).get(url).status_code == 200

@@ -79,7 +79,7 @@ def test_xlsx_exports(client, exported, what):
     rows = read_xlsx(response)
     cells = [cell for row in rows[1:] for cell in row]
     texts = [cell.value for cell in cells if isinstance(cell.value, str)]
-    assert "'" + FORMULA in texts
+    assert FORMULA in texts  # a string cell, never a formula: no quote needed (it would show)
     assert all(cell.data_type != "f" for cell in cells)
     assert "南山物流有限公司" in texts
     if what == "scores":
@@ -93,3 +93,55 @@ def test_exports_need_manage(client, world):
     assert client.get(export_url(world, "entries", "csv")).status_code == 302
     login(client, world.screener)
     assert client.get(export_url(world, "entries", "csv")).status_code == 403
+
+
+# -- audit fixes: exports follow publication; every formula start is neutralised --------------------
+
+
+def test_neutralise_covers_newline_pipe_and_full_width_signs():
+    for text in ("\nx", "|cmd", "＝1+1", "＋1", "－1", "＠A1"):
+        assert neutralise(text) == "'" + text
+        assert neutralise(text, quote=False) == text
+
+
+def test_xlsx_keeps_formula_like_text_as_plain_strings(client, exported):
+    rows = read_xlsx(client.get(export_url(exported, "entries", "xlsx")))
+    cells = [cell for row in rows[1:] for cell in row]
+    texts = [cell.value for cell in cells if isinstance(cell.value, str)]
+    assert FORMULA in texts and "'" + FORMULA not in texts
+    assert all(cell.data_type != "f" for cell in cells)
+
+
+def test_results_export_is_labelled_preview_until_published(client, exported):
+    response = client.get(export_url(exported, "results", "csv"))
+    assert "preview" in response.headers["Content-Disposition"]
+    rows = read_csv(response)
+    assert all(row[0] == "Preview (not published)" for row in rows[1:])
+
+
+def test_results_export_writes_the_published_rows(client, exported):
+    from plugins.competitions import results as service
+    from plugins.competitions.models import Assignment, Result
+
+    service.publish(exported.competition, exported.manager)
+    db.session.commit()
+    public = client.get("/competitions/exchange-2021/results").get_data(as_text=True)
+    # A score changes after publication: the preview moves, the published results and the export do not.
+    a3 = [entry for entry in db.session.scalars(db.select(Result)) if entry.entry.title == "Project a3"][0]
+    for sheet in db.session.scalars(db.select(Assignment).where(Assignment.entry_id == a3.entry_id)):
+        for value in sheet.scores:
+            value.value = 10
+    db.session.commit()
+    assert service.compute(exported.competition).categories[0].rows[0].entry.title == "Project a3"
+    response = client.get(export_url(exported, "results", "csv"))
+    assert "preview" not in response.headers["Content-Disposition"]
+    rows = read_csv(response)
+    header, body = rows[0], rows[1:]
+    assert all(row[0] == "Published" for row in body)
+    titles = [row[header.index("Project title")] for row in body]
+    in_page = sorted(titles, key=lambda title: public.index(title.lstrip("'").replace('"', "&#34;")))
+    assert titles == in_page and titles.index("Project a1") < titles.index("Project a3")
+    frozen = db.session.scalar(db.select(Result).where(Result.entry_id == a3.entry_id))
+    row = body[titles.index("Project a3")]
+    assert float(row[header.index("Final score")]) == pytest.approx(frozen.final_score)
+    assert row[header.index("Award")] == frozen.tier

@@ -561,7 +561,7 @@ def test_the_board_counts_per_judge_and_entry(client, jw):
     panels, short, totals = judging.progress(jw.competition)
     row = next(row for group in panels for row in group.judges if row.judge.id == jw.judges[1].id)
     assert (row.assigned, row.saved, row.submitted) == (2, 1, 1)
-    assert totals == {"entries": 6, "assignments": 3, "submitted": 1, "short": 5}
+    assert totals == {"entries": 6, "assignments": 3, "submitted": 1, "short": 5, "conflicted": 0}
     login(client, jw.manager)
     html = client.get(admin_url(jw)).get_data(as_text=True)
     assert "judging-row-short" in html and "1 of 3 score sheets submitted" in html
@@ -642,3 +642,71 @@ def test_forms_carry_csrf_tokens_and_posts_without_one_are_refused(app, client, 
         client.post("/logout", data={"csrf_token": token.group(1) or token.group(2)})
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+# -- audit fixes: a judge cannot drop a locked sheet; later conflicts are enforced -------------------
+
+
+def test_a_judge_cannot_declare_a_conflict_on_a_submitted_sheet(client, jw):
+    entry = jw.extra["entries"][2]
+    assignment = submitted_sheet(client, jw, entry, jw.judges[1])
+    login(client, jw.judges[1])
+    response = client.post(f"/judging/sheets/{assignment.id}/conflict", data={"reason": "Changed my mind"},
+                           follow_redirects=True)
+    assert "ask a competition manager" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Assignment, assignment.id) is not None and len(scores_of(assignment)) == 3
+    assert count(Conflict) == 0 and count(Assignment) == 1
+    assert not actions("competitions.assignment_removed_for_conflict")
+
+
+def test_a_judge_cannot_declare_a_conflict_once_judging_has_closed(client, jw):
+    entry = jw.extra["entries"][2]
+    locked = submitted_sheet(client, jw, entry, jw.judges[1])
+    draft = assign(jw.extra["entries"][4], jw.judges[1])
+    stage_now(jw.competition, RESULTS)
+    login(client, jw.judges[1])
+    for assignment in (locked, draft):
+        response = client.post(f"/judging/sheets/{assignment.id}/conflict", data={"reason": "Too late"},
+                               follow_redirects=True)
+        assert "ask a competition manager" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert count(Conflict) == 0 and count(Assignment) == 2 and len(scores_of(locked)) == 3
+    # The form is no longer offered either.
+    assert "Declare a conflict" not in client.get("/judging").get_data(as_text=True)
+
+
+def test_auto_assign_replaces_a_judge_who_joined_the_entrys_organisation(client, jw):
+    entry = jw.extra["entries"][2]  # organisation 1, Six Sigma: judges 0-2
+    assignment = submitted_sheet(client, jw, entry, jw.judges[1])
+    assign(entry, jw.judges[2])
+    db.session.add(Membership(user_id=jw.judges[1].id, organisation_id=jw.organisations[1].id))
+    db.session.commit()
+    login(client, jw.manager)
+    board = client.get(admin_url(jw)).get_data(as_text=True)
+    assert "judging-sheet-conflict" in board
+    panels, short, totals = judging.progress(jw.competition)
+    assert totals["submitted"] == 0 and totals["conflicted"] == 1
+    client.post(admin_url(jw, "/auto-assign"))
+    db.session.expire_all()
+    assert db.session.get(Assignment, assignment.id) is None
+    judges = set(db.session.scalars(db.select(Assignment.judge_id).where(Assignment.entry_id == entry.id)))
+    assert judges == {jw.judges[0].id, jw.judges[2].id}
+    [removed] = actions("competitions.assignment_removed_for_conflict")
+    assert removed.detail["scores"] == {"innovation": 8.0, "results": 7.5, "presentation": 9.0}
+    assert removed.actor_id == jw.manager.id
+    assert "judging-sheet-conflict" not in client.get(admin_url(jw)).get_data(as_text=True)
+
+
+def test_reassigning_entries_drops_conflicted_assignments_first(jw):
+    entry = jw.extra["entries"][2]
+    stale = assign(entry, jw.judges[1])
+    assign(entry, jw.judges[2])
+    db.session.add(Conflict(competition_id=jw.competition.id, judge_id=jw.judges[1].id,
+                            organisation_id=entry.organisation_id, reason="Added directly"))
+    db.session.commit()
+    plan = judging.reassign_entries(jw.competition, [entry.id], jw.manager)
+    db.session.commit()
+    assert plan.new == [(entry.id, jw.judges[0].id)]
+    assert db.session.get(Assignment, stale.id) is None
+    assert len(actions("competitions.assignment_removed_for_conflict")) == 1

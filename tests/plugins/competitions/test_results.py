@@ -437,3 +437,61 @@ def test_public_results_page_for_every_role(app, world):
     db.session.commit()
     for user in (None, world.members[0], world.judges[1], world.screener, world.manager):
         assert client_for(app, user).get("/competitions/exchange-2021/results").status_code == 200
+
+
+# -- audit fixes: conflicted sheets, open sheets and an open vote block or drop out -----------------
+
+
+def test_sheets_of_a_judge_now_in_conflict_are_ignored_and_reported(client, world):
+    from core.users.models import Membership
+
+    entries = scored_world(world)
+    # Judge 1 joins organisation 0 after scoring: their sheets of a1 and b1 no longer count.
+    db.session.add(Membership(user_id=world.judges[1].id, organisation_id=world.organisations[0].id))
+    db.session.commit()
+    preview = service.compute(world.competition)
+    rows = rows_by_title(preview)
+    assert rows["Project a1"].judges == 1 and rows["Project a1"].score.expert_score == pytest.approx(8)
+    assert rows["Project a2"].judges == 2
+    assert sorted(a.entry_id for a in preview.conflicted_sheets) == sorted([entries["a1"].id, entries["b1"].id])
+    assert [row[0] for row in service.submitted_score_rows([entries["a1"].id])] == [entries["a1"].id] * 3
+    login(client, world.manager)
+    page = client.get(preview_url(world)).get_data(as_text=True)
+    assert "2 score sheets come from a judge with a conflict of interest" in page
+    close_judging(world)
+    service.publish(world.competition, world.manager)
+    db.session.commit()
+    assert db.session.scalar(db.select(Result).where(Result.entry_id == entries["a1"].id)).judges == 1
+
+
+def test_publishing_refused_while_score_sheets_are_open(client, world):
+    entries = scored_world(world)
+    score(world, entries["a3"], world.judges[3], (10, 10, 10), submitted=False)
+    close_judging(world)
+    login(client, world.manager)
+    assert "1 score sheets are still open" in client.get(preview_url(world)).get_data(as_text=True)
+    response = client.post(f"{preview_url(world)}/publish", follow_redirects=True)
+    assert "1 score sheets are still open" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert not world.competition.results_published
+    assert db.session.scalar(db.select(db.func.count(Result.id))) == 0
+
+
+def test_publishing_refused_while_the_public_vote_is_open(client, world):
+    from tests.plugins.competitions.conftest import schedule
+
+    scored_world(world)
+    schedule(world.competition, service.VOTING, with_vote=True)  # judging closed, vote open
+    login(client, world.manager)
+    assert "public vote" in client.get(preview_url(world)).get_data(as_text=True)
+    response = client.post(f"{preview_url(world)}/publish", follow_redirects=True)
+    assert "once the public vote has closed" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert not world.competition.results_published
+    with pytest.raises(service.ResultsError):
+        service.publish(world.competition, world.manager)
+    db.session.rollback()
+    schedule(world.competition, RESULTS, with_vote=True)  # the vote has closed
+    service.publish(world.competition, world.manager)
+    db.session.commit()
+    assert world.competition.results_published

@@ -234,3 +234,31 @@ def test_routes_for_every_role(app, world, screener):
     assert screener.get("/admin/competitions/0/entries").status_code == 404
     assert screener.get(f"/admin/competitions/{world.competition.id}/entries/99999999999").status_code == 404
     assert state(entry) == [(SUBMITTED, PASSED, "")]
+
+
+def test_huge_or_negative_page_numbers_are_clamped(app, world, screener):
+    """Audit G: ?page=99999999999999999999999 raised OverflowError (500)."""
+    add_entry(world, "Only entry")
+    for page in ("99999999999999999999999", "1000001", "-5", "0", "x"):
+        response = screener.get(list_url(world, page=page))
+        assert response.status_code == 200, page
+    assert "Only entry" in screener.get(list_url(world, page="-5")).text
+
+
+def test_no_screening_decisions_once_results_are_published(app, world, screener):
+    """Audit F2: screening decisions are refused after publication."""
+    from core.users.models import utcnow
+
+    passed = add_entry(world, "Passed 001", screening=PASSED)
+    pending = add_entry(world, "Pending 001")
+    world.competition.results_published_at = utcnow()
+    db.session.commit()
+    before = state(passed, pending)
+    audits = db.session.scalar(db.select(db.func.count(AuditEntry.id)))
+    response = bulk(screener, world, [passed.id, pending.id], "reject", "Too late")
+    assert response.status_code == 302
+    assert "results are published" in screener.get(response.location).text
+    response = screener.post(entry_url(world, pending) + "/decide", data={"action": "pass", "reason": ""})
+    assert response.status_code == 400 and "results are published" in response.text
+    assert state(passed, pending) == before
+    assert db.session.scalar(db.select(db.func.count(AuditEntry.id))) == audits

@@ -721,3 +721,41 @@ def test_inline_forms_carry_their_csrf_token(app_factory, world):
     db.session.expire_all()
     assert [c.name for c in db.session.get(Competition, cid).categories] == ["Lean management",
                                                                             "Six Sigma (green belt)"]
+
+
+def test_rubric_criteria_cannot_be_added_or_deleted_once_sheets_are_submitted(app, world):
+    """Audit E: adding or deleting a criterion after scoring broke ranking; labels stay editable."""
+    entry = score_something(world)
+    entry.assignments[0].submitted_at = utcnow()
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, world.manager)
+    cid = world.competition.id
+    before = snapshot(cid)
+    response = client.post(f"/admin/competitions/{cid}/rubric", data=criterion_data("new"))
+    assert response.status_code == 409 and "can no longer be added or removed" in response.text
+    unscored = world.criteria[1]
+    response = client.post(f"/admin/competitions/{cid}/rubric/{unscored.id}/delete", follow_redirects=True)
+    assert "can no longer be added or removed" in response.text
+    assert snapshot(cid) == before
+    page = client.get(f"/admin/competitions/{cid}/rubric").text
+    assert 'id="add-criterion"' not in page and "/delete" not in page
+    response = client.post(f"/admin/competitions/{cid}/rubric/{unscored.id}",
+                           data=criterion_data(f"r{unscored.id}", key="results", label="Benefits",
+                                               description="Measured savings"))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Criterion, unscored.id).label == "Benefits"
+
+
+def test_rubric_criteria_cannot_be_added_or_deleted_once_a_score_exists(app, world):
+    score_something(world)  # a saved, not yet submitted sheet
+    client = app.test_client()
+    sign_in(client, world.manager)
+    cid = world.competition.id
+    before = snapshot(cid)
+    response = client.post(f"/admin/competitions/{cid}/rubric", data=criterion_data("new"))
+    assert response.status_code == 409 and "can no longer be added or removed" in response.text
+    response = client.post(f"/admin/competitions/{cid}/rubric/{world.criteria[2].id}/delete", follow_redirects=True)
+    assert "can no longer be added or removed" in response.text
+    assert snapshot(cid) == before

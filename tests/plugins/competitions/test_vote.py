@@ -563,3 +563,24 @@ def test_vote_and_void_forms_need_the_csrf_token(vw, app_factory):
                           data={"vote_ids": str(votes[0].id), "reason": "forged"})
     assert answer.status_code == 400
     assert db.session.get(Vote, votes[0].id).voided_at is None
+
+
+def test_no_votes_once_results_are_published(vw, client):
+    """Audit C: votes were accepted after the results were published."""
+    login(client, vw.members[1])
+    assert client.post(vote_url(vw, vw.extra["a"]), headers=JSON).status_code == 200
+    vw.competition.results_published_at = utcnow()
+    db.session.commit()
+    answer = client.post(vote_url(vw, vw.extra["b"]), headers=JSON)
+    assert answer.status_code == 409 and "results have been published" in answer.get_json()["error"]["message"]
+    answer = client.post(vote_url(vw, vw.extra["b"]), follow_redirects=True)
+    assert "results have been published" in answer.get_data(as_text=True)
+    with pytest.raises(VoteError) as refused:
+        voting.cast_vote(vw.competition, vw.extra["b"], vw.members[2], None)
+    assert refused.value.status == 409
+    assert all_votes() == 1
+    page = client.get(f"/competitions/{vw.competition.slug}/vote").get_data(as_text=True)
+    assert "vote-form" not in page and "results have been published" in page
+    anonymous = client.application.test_client()
+    page = anonymous.get(f"/competitions/{vw.competition.slug}/vote").get_data(as_text=True)
+    assert "Sign in to vote" not in page and "results have been published" in page
