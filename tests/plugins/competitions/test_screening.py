@@ -262,3 +262,5 @@ def test_no_screening_decisions_once_results_are_published(app, world, screener)
     assert response.status_code == 400 and "results are published" in response.text
     assert state(passed, pending) == before
     assert db.session.scalar(db.select(db.func.count(AuditEntry.id))) == audits
+    listing = screener.get(f"/admin/competitions/{world.competition.id}/entries").text
+    assert 'name="apply"' not in listing  # the bulk actions are gone, not just refused
