@@ -7,8 +7,8 @@ from tests.core.test_access import (  # noqa: F401  (collected here with this fo
     test_every_endpoint_declares_its_access,
     test_every_permission_route_refuses_roles_without_that_permission,
     test_every_protected_route_turns_away_anonymous_visitors,
+    check_malformed_urls,
     test_malformed_posts_never_produce_a_server_error,
-    test_malformed_urls_never_produce_a_server_error,
     test_state_changing_form_routes_refuse_requests_without_csrf_token,
 )
 
@@ -16,3 +16,9 @@ from tests.core.test_access import (  # noqa: F401  (collected here with this fo
 @pytest.fixture(autouse=True)
 def competition_present(world):
     assert world.competition.id == 1
+
+
+@pytest.mark.parametrize("role", [None, "member", "admin"])
+def test_malformed_urls_never_produce_a_server_error(app, users, role):
+    """The plugin's own routes only: the core's are walked in tests/core/test_access.py."""
+    check_malformed_urls(app, users, role, endpoint_prefix="competitions")
