@@ -192,11 +192,11 @@ def missing_for_submission(competition, values, attachment_count):
     missing = []
     if not values.get("title"):
         missing.append(title_label(competition))
-    if competition.field_mode("team_members") == "required" and not values.get("team_members"):
+    if competition.entry_setting("team_members") == "required" and not values.get("team_members"):
         missing.append(_("team members"))
-    if competition.field_mode("summary") == "required" and not values.get("summary"):
+    if competition.entry_setting("summary") == "required" and not values.get("summary"):
         missing.append(_("project summary"))
-    if competition.field_mode("attachments") == "required" and attachment_count < 1:
+    if competition.entry_setting("attachments") == "required" and attachment_count < 1:
         missing.append(_("at least one attachment"))
     return missing
 
@@ -211,7 +211,7 @@ def merged_values(competition, entry, data):
                                                               "team_members": "", "summary": ""}
     values.update(clean_data(data))
     for name in ("team_members", "summary"):
-        if competition.field_mode(name) == "off":
+        if competition.entry_setting(name) == "off":
             values[name] = ""
     return values
 
@@ -318,7 +318,7 @@ def withdraw_entry(entry, user):
 def check_attachment_room(entry, count=1):
     check_stage(entry.competition)
     limit = max_attachments(entry.competition)
-    if entry.competition.field_mode("attachments") == "off" or limit == 0:
+    if entry.competition.entry_setting("attachments") == "off" or limit == 0:
         raise EntryRefused(_("This competition does not take attachments."), "attachments")
     if len(entry.attachments) + count > limit:
         raise EntryRefused(_("An entry may have at most %(max)d attachments.", max=limit), "attachments")
@@ -331,7 +331,7 @@ def add_attachments(entry, user, media):
 def remove_attachment(entry, attachment, user):
     """Detach and delete a file; a submitted entry keeps what a submission requires."""
     check_stage(entry.competition)
-    if entry.status == SUBMITTED and entry.competition.field_mode("attachments") == "required" \
+    if entry.status == SUBMITTED and entry.competition.entry_setting("attachments") == "required" \
             and len(entry.attachments) <= 1:
         raise EntryRefused(_("A submitted entry needs at least one attachment. Add another file first."))
     media = attachment.media

@@ -89,10 +89,8 @@ class Competition(db.Model):
         stage = self.stage(kind)
         return stage is not None and stage.is_open(now)
 
-    def field_mode(self, name):
-        return (self.entry_fields or {}).get(name, DEFAULT_ENTRY_FIELDS[name])
-
     def entry_setting(self, name):
+        """A setting of the entry form (a field's mode, the attachment limits), with its default."""
         return (self.entry_fields or {}).get(name, DEFAULT_ENTRY_FIELDS[name])
 
     @property

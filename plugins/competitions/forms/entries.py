@@ -37,12 +37,12 @@ def entry_form(competition, organisations=None, entry=None, **kwargs):
     else:
         del form.organisation_id
     for name in ("team_members", "summary"):
-        mode = competition.field_mode(name)
+        mode = competition.entry_setting(name)
         if mode == "off":
             delattr(form, name)
         elif mode == "required":
             getattr(form, name).flags.required = True
-    if entry is not None or competition.field_mode("attachments") == "off":
+    if entry is not None or competition.entry_setting("attachments") == "off":
         del form.attachments  # an existing entry's files are managed on its own page
     return form
 

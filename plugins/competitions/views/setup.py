@@ -159,9 +159,9 @@ def admin_edit(competition_id):
     form = CompetitionForm(obj=competition)
     if request.method == "GET":
         form.title_label.data = competition.entry_setting("title_label")
-        form.team_members.data = competition.field_mode("team_members")
-        form.entry_summary.data = competition.field_mode("summary")
-        form.attachments.data = competition.field_mode("attachments")
+        form.team_members.data = competition.entry_setting("team_members")
+        form.entry_summary.data = competition.entry_setting("summary")
+        form.attachments.data = competition.entry_setting("attachments")
         form.max_attachments.data = competition.entry_setting("max_attachments")
         form.attachment_kinds.data = list(competition.entry_setting("attachment_kinds") or [])
         form.tie_breaks.data = list(competition.tie_breaks or [])
