@@ -9,39 +9,37 @@ results.py    admin: ranking preview, special awards, publish, exports, certific
 vote.py       the public vote and its anomaly report
 api.py        /api/v1/competitions: the public results API
 """
-from flask import Blueprint
+from flask import Blueprint, url_for
+from flask_babel import lazy_gettext as _l
+
+from plugins.competitions.access import MANAGE, SCREEN, can
 
 bp = Blueprint("competitions", __name__, template_folder="../templates", static_folder="../static",
                static_url_path="/static/competitions")
 api_bp = Blueprint("competitions_api", __name__, url_prefix="/api/v1/competitions")
 
-from plugins.competitions.views import api, entries, judging, public, results, screening, setup, vote  # noqa: E402,F401
+# The tab bar of a competition's admin pages: (label, endpoint, permission needed to see it).
+ADMIN_TABS = [
+    (_l("Settings"), "competitions.admin_edit", MANAGE),
+    (_l("Entries"), "competitions.screening_list", SCREEN),
+    (_l("Judging"), "competitions.judging_board", MANAGE),
+    (_l("Public vote"), "competitions.vote_report", MANAGE),
+    (_l("Results"), "competitions.results_preview", MANAGE),
+]
+
+
+def competition_tabs(competition):
+    """(label, url, endpoint) of the tabs this user may open; the vote tab only where there is a vote."""
+    return [
+        (label, url_for(endpoint, competition_id=competition.id), endpoint)
+        for label, endpoint, permission in ADMIN_TABS
+        if can(permission) and (endpoint != "competitions.vote_report" or competition.has_vote)
+    ]
 
 
 @bp.context_processor
 def admin_tabs():
-    from flask import current_app
-
-    from plugins.competitions.access import MANAGE, SCREEN, can
-
-    def competition_tabs(competition):
-        """(label, url, endpoint) for the tab bar of a competition's admin pages, as far as the user may go."""
-        from flask import url_for
-        from flask_babel import gettext as _
-
-        tabs = [
-            (_("Settings"), "competitions.admin_edit", MANAGE),
-            (_("Entries"), "competitions.screening_list", SCREEN),
-            (_("Judging"), "competitions.judging_board", MANAGE),
-            (_("Public vote"), "competitions.vote_report", MANAGE),
-            (_("Results"), "competitions.results_preview", MANAGE),
-        ]
-        shown = []
-        for label, endpoint, permission in tabs:
-            if endpoint == "competitions.vote_report" and not competition.has_vote:
-                continue
-            if endpoint in current_app.view_functions and can(permission):
-                shown.append((label, url_for(endpoint, competition_id=competition.id), endpoint))
-        return shown
-
     return {"competition_tabs": competition_tabs}
+
+
+from plugins.competitions.views import api, entries, judging, public, results, screening, setup, vote  # noqa: E402,F401
