@@ -70,34 +70,29 @@ def _render_preview(competition, special_form=None, status=200):
 @bp.route("/admin/competitions/<int:competition_id>/results/publish", methods=["POST"])
 @permission_required(access.MANAGE)
 def results_publish(competition_id):
-    competition = _competition(competition_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        service.publish(competition, current_user._get_current_object())
-    except service.ResultsError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _to_preview(competition)
-    db.session.commit()
-    flash(_("The results have been published."), "success")
-    return _to_preview(competition)
+    return _publication_action(competition_id, service.publish, _("The results have been published."))
 
 
 @bp.route("/admin/competitions/<int:competition_id>/results/unpublish", methods=["POST"])
 @permission_required(access.MANAGE)
 def results_unpublish(competition_id):
+    return _publication_action(competition_id, service.unpublish,
+                               _("The results have been withdrawn from the public site."))
+
+
+def _publication_action(competition_id, action, done_message):
+    """Publish or unpublish after the confirmation form; a refusal is flashed and nothing changes."""
     competition = _competition(competition_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        service.unpublish(competition, current_user._get_current_object())
+        action(competition, current_user._get_current_object())
     except service.ResultsError as error:
         db.session.rollback()
         flash(error.message, "error")
         return _to_preview(competition)
     db.session.commit()
-    flash(_("The results have been withdrawn from the public site."), "success")
+    flash(done_message, "success")
     return _to_preview(competition)
 
 
