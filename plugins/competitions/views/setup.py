@@ -336,16 +336,22 @@ def admin_category_update(competition_id, category_id):
     return _render_categories(competition, edited=(category.id, form))
 
 
+def _move(model, item_id, competition_id, collection, direction, action, endpoint, key):
+    """Move a category, criterion, tier or special award one place up or down among its siblings."""
+    competition = _competition(competition_id)
+    item = _child(model, item_id, competition)
+    if configuration.move(getattr(competition, collection), item, -1 if direction == "up" else 1):
+        audit(action, competition.id, direction=direction, **{key: item.id})
+        db.session.commit()
+    return redirect(url_for(endpoint, competition_id=competition.id))
+
+
 @bp.route("/admin/competitions/<int:competition_id>/categories/<int:category_id>/move/<any(up, down):direction>",
           methods=["POST"])
 @permission_required(MANAGE)
 def admin_category_move(competition_id, category_id, direction):
-    competition = _competition(competition_id)
-    category = _child(Category, category_id, competition)
-    if configuration.move(competition.categories, category, -1 if direction == "up" else 1):
-        audit("competitions.category_moved", competition.id, category=category.id, direction=direction)
-        db.session.commit()
-    return redirect(url_for(".admin_categories", competition_id=competition.id))
+    return _move(Category, category_id, competition_id, "categories", direction,
+                 "competitions.category_moved", ".admin_categories", "category")
 
 
 @bp.route("/admin/competitions/<int:competition_id>/categories/<int:category_id>/delete", methods=["POST"])
@@ -465,12 +471,8 @@ def admin_criterion_update(competition_id, criterion_id):
           methods=["POST"])
 @permission_required(MANAGE)
 def admin_criterion_move(competition_id, criterion_id, direction):
-    competition = _competition(competition_id)
-    criterion = _child(Criterion, criterion_id, competition)
-    if configuration.move(competition.criteria, criterion, -1 if direction == "up" else 1):
-        audit("competitions.criterion_moved", competition.id, criterion=criterion.id, direction=direction)
-        db.session.commit()
-    return redirect(url_for(".admin_rubric", competition_id=competition.id))
+    return _move(Criterion, criterion_id, competition_id, "criteria", direction,
+                 "competitions.criterion_moved", ".admin_rubric", "criterion")
 
 
 @bp.route("/admin/competitions/<int:competition_id>/rubric/<int:criterion_id>/delete", methods=["POST"])
@@ -571,12 +573,8 @@ def admin_tier_update(competition_id, tier_id):
           methods=["POST"])
 @permission_required(MANAGE)
 def admin_tier_move(competition_id, tier_id, direction):
-    competition = _competition(competition_id)
-    tier = _child(AwardTier, tier_id, competition)
-    if configuration.move(competition.tiers, tier, -1 if direction == "up" else 1):
-        audit("competitions.tier_moved", competition.id, tier=tier.id, direction=direction)
-        db.session.commit()
-    return redirect(url_for(".admin_awards", competition_id=competition.id))
+    return _move(AwardTier, tier_id, competition_id, "tiers", direction,
+                 "competitions.tier_moved", ".admin_awards", "tier")
 
 
 @bp.route("/admin/competitions/<int:competition_id>/awards/tiers/<int:tier_id>/delete", methods=["POST"])
@@ -642,12 +640,8 @@ def admin_special_update(competition_id, award_id):
           methods=["POST"])
 @permission_required(MANAGE)
 def admin_special_move(competition_id, award_id, direction):
-    competition = _competition(competition_id)
-    award = _child(SpecialAward, award_id, competition)
-    if configuration.move(competition.special_awards, award, -1 if direction == "up" else 1):
-        audit("competitions.special_award_moved", competition.id, award=award.id, direction=direction)
-        db.session.commit()
-    return redirect(url_for(".admin_awards", competition_id=competition.id))
+    return _move(SpecialAward, award_id, competition_id, "special_awards", direction,
+                 "competitions.special_award_moved", ".admin_awards", "award")
 
 
 @bp.route("/admin/competitions/<int:competition_id>/awards/special/<int:award_id>/delete", methods=["POST"])
