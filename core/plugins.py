@@ -94,19 +94,32 @@ class PluginHost:
                 continue
             dist = entry_point.dist.name if entry_point.dist else entry_point.value
             self._load(entry_point.name, dist, entry_point.load)
+        self._check_hooks()
 
     def _load(self, name, source, importer):
         plugin = Plugin(name=name, source=source)
         self.plugins[name] = plugin
         try:
             plugin.module = importer()
+            own_specs = getattr(plugin.module, "HOOKSPECS", None)
+            if own_specs is not None:  # hooks this plugin calls on the plugins that build on it
+                self.pm.add_hookspecs(own_specs)
             self.pm.register(plugin.module, name=name)
-            self.pm.check_pending()
             plugin.info = self.call_one(name, "plugin_info") or {}
             if not isinstance(plugin.info, dict):
                 raise TypeError(f"plugin_info must return a dict, not {type(plugin.info).__name__}")
         except Exception as exc:  # a broken plugin must not take the site down
             self._mark_broken(plugin, exc)
+
+    def _check_hooks(self):
+        """Once every plugin is loaded (a plugin may implement hooks that another one declares):
+        a plugin implementing a hook nobody declares is broken."""
+        while True:
+            try:
+                self.pm.check_pending()
+                return
+            except pluggy.PluginValidationError as exc:
+                self._mark_broken(self.plugins[self.pm.get_name(exc.plugin)], exc)
 
     def _mark_broken(self, plugin, exc):
         plugin.error = f"{type(exc).__name__}: {exc}"

@@ -92,8 +92,8 @@ def _office_open_xml(stream):
     try:
         with zipfile.ZipFile(stream) as archive:
             names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        return None
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        return None  # NotImplementedError: a header claiming a zip version or method Python lacks
     if "[Content_Types].xml" not in names:
         return None  # a plain ZIP archive
     if any(name.lower().endswith("vbaproject.bin") for name in names):

@@ -289,6 +289,17 @@ def test_life_cycle_keeps_data_on_each_backend(backend_app):
     assert notice_rows() == [(notice.id, "Reliability management exchange")]
 
 
+def test_a_plugin_implementing_an_undeclared_hook_is_broken_and_the_others_work(install_plugins, app_factory):
+    install_plugins("hello", "misspelt")
+    app = app_factory(ENABLED_PLUGINS=["announcements", "hello", "misspelt"], BABEL_DEFAULT_LOCALE="en")
+    with app.app_context():
+        status = {plugin["name"]: plugin for plugin in get_host(app).status()}
+    assert "unknown hook 'register_blueprint'" in status["misspelt"]["error"]
+    assert not status["misspelt"]["enabled"]
+    assert status["hello"]["enabled"] and status["hello"]["error"] is None
+    assert app.test_client().get("/hello").status_code == 200
+
+
 def test_plugin_whose_template_folders_fail_is_broken_not_fatal(install_plugins, app_factory):
     install_plugins("broken_templates")
     app = app_factory(ENABLED_PLUGINS=["announcements", "broken_templates"])
