@@ -144,14 +144,64 @@ class Subscription:
         self.close()
 
 
+class Channel:
+    """What every SSE stream of one session reads: the newest version, its event text
+    (built once per version, not once per viewer) and an Event that is set and swapped
+    on every change or heartbeat. A stream reads ``current()`` (event before value, so a
+    change between the two is never missed), sends the frame if it is newer than what it
+    sent, else waits on the event: no thread, timer or queue per viewer."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.version = -1
+        self.frame = b""
+        self.event = threading.Event()
+
+    def current(self) -> tuple[int, bytes, threading.Event]:
+        event = self.event
+        return self.version, self.frame, event
+
+    def update(self, snapshot: Snapshot) -> None:
+        frame = sse_event(snapshot).encode()
+        with self._lock:
+            if snapshot.version <= self.version:
+                return
+            self.version, self.frame = snapshot.version, frame
+            event, self.event = self.event, threading.Event()
+        event.set()
+
+    def reset(self) -> None:
+        """Versions restart (the session's likes were cleared): accept any next snapshot."""
+        with self._lock:
+            self.version, self.frame = -1, b""
+        self.wake()
+
+    def wake(self) -> None:
+        with self._lock:
+            event, self.event = self.event, threading.Event()
+        event.set()
+
+
 class MemoryBroadcaster:
     """In-process fan-out. Remembers the newest snapshot per session so that a new
-    subscriber starts with it."""
+    subscriber starts with it; SSE views read the session's ``channel``."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._subs: dict[int, set[Subscription]] = defaultdict(set)
         self._latest: dict[int, Snapshot] = {}
+        self._channels: dict[int, Channel] = defaultdict(Channel)
+
+    def channel(self, session_id: int) -> Channel:
+        with self._lock:
+            return self._channels[session_id]
+
+    def wake_all(self) -> None:
+        """The shared heartbeat: wake every stream of every session once."""
+        with self._lock:
+            channels = list(self._channels.values())
+        for channel in channels:
+            channel.wake()
 
     def subscribe(self, session_id: int, on_update: Callable[[], Any] | None = None) -> Subscription:
         sub = Subscription(session_id, on_close=self._remove, on_update=on_update)
@@ -179,6 +229,8 @@ class MemoryBroadcaster:
                 return 0
             self._latest[snapshot.session_id] = snapshot
             subs = list(self._subs.get(snapshot.session_id, ()))
+            channel = self._channels[snapshot.session_id]
+        channel.update(snapshot)
         return sum(sub.offer(snapshot) for sub in subs)
 
     def latest(self, session_id: int) -> Snapshot | None:
@@ -199,6 +251,9 @@ class MemoryBroadcaster:
         """Drop the remembered snapshot (after ``clear_session``: versions restart)."""
         with self._lock:
             self._latest.pop(session_id, None)
+            channel = self._channels.get(session_id)
+        if channel is not None:
+            channel.reset()
 
 
 class RedisBroadcaster:

@@ -16,7 +16,9 @@ from core.audit import audit
 from core.contrib import AdminSection, DashboardCard, NavItem, Permission, SearchDocument
 from core.extensions import db
 from core.hookspecs import hookimpl
-from plugins.competitions import access, demo, judging, models, views
+from plugins.competitions import access, demo, hookspecs, judging, models, views
+
+HOOKSPECS = hookspecs  # hooks for the plugins built on this one (brand_stories)
 
 # Partials that core pages render (dashboard card), apart from the blueprint's own templates.
 PARTIALS = Path(__file__).resolve().parent / "partials"

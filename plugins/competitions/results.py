@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 
 from core.audit import audit
 from core.extensions import db
+from core.plugins import get_host
 from core.users.models import utcnow
 from plugins.competitions import access, scoring, scoring_awards
 from plugins.competitions.models import (
@@ -132,7 +133,10 @@ def vote_counts(competition):
         .where(Vote.competition_id == competition.id, Vote.voided_at.is_(None))
         .group_by(Vote.entry_id)
     )
-    return {entry_id: count for entry_id, count in rows}
+    counts = {entry_id: count for entry_id, count in rows}
+    for entry_id, count in get_host().collect("competition_vote_counts", competition=competition):
+        counts[entry_id] = counts.get(entry_id, 0) + count
+    return counts
 
 
 def conflicted_assignments(entry_ids):

@@ -1,0 +1,5 @@
+"""Demo content of live finals (being written)."""
+
+
+def load():
+    return None

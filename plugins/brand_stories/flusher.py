@@ -1,0 +1,92 @@
+"""Scale-out: Redis's like journal into the database, following the flush protocol in
+ledger_redis's docstring.
+
+One round: lock this stream's ``FlushMark`` row (the first statement writes it, so the
+lock is taken at once on SQLite and PostgreSQL alike; a second flusher waits), read the
+pending deltas, drop those at or below the stored id (committed by a flusher that died
+before acknowledging), add the rest to the counters, store the new id, commit, and
+only then acknowledge in Redis. A flush interrupted anywhere before the commit applies
+nothing; one interrupted after it is skipped on the next round: nothing counts twice,
+nothing acknowledged to a phone is lost.
+"""
+from __future__ import annotations
+
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from core.users.models import utcnow
+
+from .ledger_redis import unapplied
+from .models import FlushMark, LikeBatchRecord, LikeTotal, ViewerLikes
+
+marks = FlushMark.__table__
+totals = LikeTotal.__table__
+viewer_likes = ViewerLikes.__table__
+batches = LikeBatchRecord.__table__
+
+ROUND_SIZE = 1000
+MAX_ROUNDS = 50  # one call drains up to 50,000 deltas; the next poke takes the rest
+
+
+def _lock_mark(conn, stream: str) -> str:
+    for _attempt in range(2):
+        found = conn.execute(update(marks).where(marks.c.stream == stream)
+                             .values(last_applied_id=marks.c.last_applied_id)).rowcount
+        if found:
+            return conn.execute(select(marks.c.last_applied_id).where(marks.c.stream == stream)).scalar()
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(marks).values(stream=stream, last_applied_id="0-0"))
+        except IntegrityError:  # another flusher created it first: lock it on the next pass
+            continue
+    return conn.execute(select(marks.c.last_applied_id).where(marks.c.stream == stream)).scalar()
+
+
+def _add(conn, table, where, hearts: int, scoring: int, **key) -> None:
+    done = conn.execute(update(table).where(where).values(hearts=table.c.hearts + hearts,
+                                                          scoring=table.c.scoring + scoring)).rowcount
+    if not done:
+        conn.execute(insert(table).values(hearts=hearts, scoring=scoring, **key))
+
+
+def apply_delta(conn, delta) -> None:
+    _add(conn, totals, and_(totals.c.session_id == delta.session_id, totals.c.entry_id == delta.entry_id),
+         delta.hearts, delta.scoring, session_id=delta.session_id, entry_id=delta.entry_id)
+    _add(conn, viewer_likes, and_(viewer_likes.c.session_id == delta.session_id,
+                                  viewer_likes.c.entry_id == delta.entry_id, viewer_likes.c.viewer == delta.viewer),
+         delta.hearts, delta.scoring, session_id=delta.session_id, entry_id=delta.entry_id, viewer=delta.viewer)
+    conn.execute(insert(batches).values(
+        session_id=delta.session_id, entry_id=delta.entry_id, viewer=delta.viewer, batch_id=delta.batch_id,
+        count=delta.hearts, hearts=delta.hearts, scoring=delta.scoring, version=delta.version, at_ms=delta.at_ms))
+
+
+def flush_round(engine, ledger, consumer: str, *, before_commit=None) -> tuple[int, int]:
+    """One round of the protocol; returns (deltas read, deltas applied).
+
+    ``before_commit`` is for tests: called inside the transaction after the deltas
+    are applied (raise there to simulate a flusher killed half-way)."""
+    with engine.begin() as conn:
+        last_applied = _lock_mark(conn, ledger.stream)
+        deltas = ledger.pending_deltas(consumer, ROUND_SIZE)
+        if not deltas:
+            return 0, 0
+        to_apply, last = unapplied(deltas, last_applied)
+        for delta in to_apply:
+            apply_delta(conn, delta)
+        conn.execute(update(marks).where(marks.c.stream == ledger.stream)
+                     .values(last_applied_id=last, flushed_at=utcnow()))
+        if before_commit is not None:
+            before_commit(to_apply)
+    ledger.ack([delta.id for delta in deltas])
+    return len(deltas), len(to_apply)
+
+
+def flush(engine, ledger, consumer: str) -> int:
+    """Drain the journal (bounded); returns the number of deltas applied."""
+    applied = 0
+    for _round in range(MAX_ROUNDS):
+        read, done = flush_round(engine, ledger, consumer)
+        applied += done
+        if read < ROUND_SIZE:
+            break
+    return applied

@@ -1,0 +1,311 @@
+"""The live final as the views use it: viewers, rate limits, likes, presentation windows,
+and what the audience page, the leaderboard and the API show.
+
+The rules of a like are likes.py's, applied by the process's ledger (runtime.py).
+Every refusal is a ``LiveRefused`` with an HTTP status, a stable English code (the
+API's ``error``) and a translated message for people.
+"""
+from __future__ import annotations
+
+import secrets
+
+from flask import current_app, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeSerializer
+from limits import RateLimitItemPerMinute
+
+from core.audit import audit
+from core.extensions import db, limiter
+from core.users.models import utcnow
+from plugins.competitions.models import Entry
+
+from .likes import LikeBatch, LikeRefused, device_viewer, member_viewer
+from .models import ENDED, LIVE, SCHEDULED, LikeTotal, LiveFinal, LiveSession, Slot
+from .runtime import get_runtime
+
+DEVICE_COOKIE = "bs_device"
+DEVICE_HEADER = "X-Device-Token"
+DEVICE_SALT = "brand_stories.device"
+
+MESSAGES = {
+    "bad_session": _l("This live session does not exist."),
+    "bad_entry": _l("Choose the entry being presented."),
+    "bad_viewer": _l("Your device could not be recognised. Reload the page."),
+    "bad_count": _l("A batch holds between 1 and %(max)d likes."),
+    "bad_batch_id": _l("The batch id must be 8 to 64 letters, digits, '-' or '_'."),
+    "bad_payload": _l("Send a JSON object with entry_id, count and batch_id."),
+    "batch_conflict": _l("This batch id was already used for other likes."),
+    "window_closed": _l("Likes are closed: no presentation is open right now."),
+    "not_current_entry": _l("Likes count only for the entry on stage now."),
+    "sign_in": _l("Sign in as a member to like: this final counts members' likes only."),
+    "viewer_rate": _l("You are liking faster than this final allows. Wait a moment."),
+    "ip_rate": _l("Too many likes come from your network right now. Wait a moment."),
+    "unavailable": _l("Likes are paused for a moment. Your taps are kept on your phone; try again shortly."),
+    "ended": _l("This session has ended."),
+    "not_in_order": _l("That entry is not in this session's running order."),
+}
+
+
+class LiveRefused(Exception):
+    def __init__(self, code: str, status: int, **params):
+        self.code = code
+        self.status = status
+        self.params = params
+        super().__init__(code)
+
+    @property
+    def message(self) -> str:
+        return str(MESSAGES[self.code]) % self.params if self.params else str(MESSAGES[self.code])
+
+    def to_dict(self) -> dict:
+        return {"error": self.code, "message": self.message}
+
+    @classmethod
+    def from_like(cls, refused: LikeRefused, final: LiveFinal | None = None) -> LiveRefused:
+        params = {"max": final.max_batch if final else 200} if refused.code == "bad_count" else {}
+        return cls(refused.code, refused.status, **params)
+
+
+# -- viewers -----------------------------------------------------------------------
+
+
+def _device_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=DEVICE_SALT)
+
+
+def new_device_token() -> str:
+    return _device_serializer().dumps({"d": secrets.token_urlsafe(16)})
+
+
+def device_id(token: str | None) -> str | None:
+    if not token or len(token) > 200:
+        return None
+    try:
+        data = _device_serializer().loads(token)
+    except BadSignature:
+        return None
+    found = data.get("d") if isinstance(data, dict) else None
+    return found if isinstance(found, str) and 8 <= len(found) <= 64 else None
+
+
+def viewer_for(final: LiveFinal, user, token: str | None) -> str:
+    """The viewer key: a signed-in member, else (if the final allows) a device with a signed token."""
+    if user is not None and user.is_authenticated:
+        return member_viewer(user.id)
+    if not final.allows_devices:
+        raise LiveRefused("sign_in", 401)
+    found = device_id(token)
+    if found is None:
+        raise LiveRefused("bad_viewer", 401)
+    return device_viewer(found)
+
+
+def check_rates(final: LiveFinal, viewer: str, address: str) -> None:
+    """Per-viewer and per-IP budgets of like batches per minute; beyond them, refused (429)."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return
+    strategy = limiter.limiter
+    if not strategy.hit(RateLimitItemPerMinute(final.viewer_batches_per_minute), "bs-viewer", str(final.id), viewer):
+        raise LiveRefused("viewer_rate", 429)
+    if not strategy.hit(RateLimitItemPerMinute(final.ip_batches_per_minute), "bs-ip", str(final.id), address):
+        raise LiveRefused("ip_rate", 429)
+
+
+# -- likes ----------------------------------------------------------------------------
+
+
+def record_likes(session: LiveSession, viewer: str, payload):
+    """Count one batch; returns the ledger's Outcome. Refusals raise LiveRefused."""
+    final = session.final
+    try:
+        batch = LikeBatch.from_payload(session.id, viewer, payload, max_batch=final.max_batch)
+    except LikeRefused as refused:
+        raise LiveRefused.from_like(refused, final) from None
+    runtime = get_runtime()
+    try:
+        outcome = runtime.ledger.record(batch)
+    except LikeRefused as refused:
+        raise LiveRefused.from_like(refused, final) from None
+    except _unavailable_errors() as error:
+        current_app.logger.warning("brand_stories: like refused, ledger unavailable: %s", error)
+        raise LiveRefused("unavailable", 503) from None
+    if not outcome.duplicate:
+        runtime.changed(session.id)
+    return outcome
+
+
+def _unavailable_errors():
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+    from sqlalchemy.exc import OperationalError
+
+    return (RedisConnectionError, RedisTimeoutError, OperationalError)
+
+
+# -- the host's console ---------------------------------------------------------------
+
+
+def slot_of(session: LiveSession, entry_id: int) -> Slot | None:
+    return next((slot for slot in session.slots if slot.entry_id == entry_id), None)
+
+
+def open_window(session: LiveSession, slot: Slot, actor):
+    """Open ``slot``'s presentation window (closing another one that is open)."""
+    if session.status == ENDED:
+        raise LiveRefused("ended", 409)
+    if slot.session_id != session.id:
+        raise LiveRefused("not_in_order", 404)
+    runtime = get_runtime()
+    previous = session.current_entry_id
+    snapshot = runtime.ledger.open_window(session.id, slot.entry_id, cap=session.final.likes_cap)
+    now = utcnow()
+    if previous is not None and previous != slot.entry_id:
+        _closed(session, previous, now)
+    if session.status == SCHEDULED:
+        session.status, session.started_at = LIVE, now
+    session.current_entry_id = slot.entry_id
+    if slot.opened_at is None:
+        slot.opened_at = now
+    slot.closed_at = None
+    audit("brand_stories.window_opened", _target(session), actor=actor, entry=slot.entry_id,
+          number=slot.entry.number)
+    db.session.commit()
+    runtime.flush_now()
+    return _published(runtime, snapshot)
+
+
+def close_window(session: LiveSession, actor):
+    runtime = get_runtime()
+    previous = session.current_entry_id
+    snapshot = runtime.ledger.close_window(session.id)
+    if previous is not None:
+        _closed(session, previous, utcnow())
+        audit("brand_stories.window_closed", _target(session), actor=actor, entry=previous)
+    session.current_entry_id = None
+    db.session.commit()
+    runtime.flush_now()  # scale-out: the closed window's likes are in the database now
+    return _published(runtime, snapshot)
+
+
+def next_window(session: LiveSession, actor):
+    """Close the open window and open the next finalist's in the running order."""
+    slots = list(session.slots)
+    current = slot_of(session, session.current_entry_id) if session.current_entry_id else None
+    if current is None:
+        upcoming = [slot for slot in slots if slot.opened_at is None]
+    else:
+        upcoming = slots[slots.index(current) + 1:]
+    if not upcoming:
+        return close_window(session, actor)
+    return open_window(session, upcoming[0], actor)
+
+
+def end_session(session: LiveSession, actor):
+    if session.current_entry_id is not None:
+        close_window(session, actor)
+    session.status, session.ended_at = ENDED, utcnow()
+    audit("brand_stories.session_ended", _target(session), actor=actor)
+    db.session.commit()
+    runtime = get_runtime()
+    runtime.flush_now()
+    return _published(runtime, runtime.ledger.snapshot(session.id))
+
+
+def _closed(session, entry_id, now):
+    slot = slot_of(session, entry_id)
+    if slot is not None:
+        slot.closed_at = now
+
+
+def _published(runtime, snapshot):
+    if runtime.remote is not None:
+        runtime.remote.publish(snapshot)
+    runtime.fanout.publish(snapshot)
+    return snapshot
+
+
+def _target(session):
+    return f"live session {session.id}: {session.title}"
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+def snapshot(session: LiveSession):
+    return get_runtime().ledger.snapshot(session.id)
+
+
+def database_counts(session_ids) -> dict[int, tuple[int, int]]:
+    """(hearts, scoring likes) per entry over these sessions, from the database."""
+    if not session_ids:
+        return {}
+    rows = db.session.execute(
+        db.select(LikeTotal.entry_id, db.func.sum(LikeTotal.hearts), db.func.sum(LikeTotal.scoring))
+        .where(LikeTotal.session_id.in_(list(session_ids))).group_by(LikeTotal.entry_id))
+    return {entry_id: (int(hearts or 0), int(scoring or 0)) for entry_id, hearts, scoring in rows}
+
+
+def scoring_likes_for(competition) -> list[tuple[int, int]]:
+    """The hook answer for competitions: scoring likes per entry of this final's competition."""
+    final = db.session.scalar(db.select(LiveFinal).where(LiveFinal.competition_id == competition.id))
+    if final is None:
+        return []
+    get_runtime().flush_now()
+    counts = database_counts([session.id for session in final.sessions])
+    return [(entry_id, scoring) for entry_id, (_hearts, scoring) in counts.items() if scoring]
+
+
+def state(session: LiveSession, snap=None) -> dict:
+    """What the API's GET answers and the pages start from: the presenter and counts per entry
+    (the snapshot's, so Redis's live numbers in scale-out), ranked by scoring likes."""
+    snap = snap or snapshot(session)
+    slots = list(session.slots)
+    entries = []
+    for slot in slots:
+        hearts, scoring = snap.counts.get(slot.entry_id, (0, 0))
+        entries.append({
+            "entry_id": slot.entry_id,
+            "number": slot.entry.number,
+            "title": slot.entry.title,
+            "organisation": slot.entry.organisation.name if slot.entry.organisation else "",
+            "presenter": slot.presenter,
+            "position": slot.position,
+            "hearts": hearts,
+            "scoring_likes": scoring,
+            "presented": slot.opened_at is not None,
+        })
+    current = next((item for item in entries if item["entry_id"] == snap.current_entry_id), None)
+    return {
+        "session_id": session.id,
+        "title": session.title,
+        "status": session.status,
+        "version": snap.version,
+        "window_open": snap.current_entry_id is not None,
+        "current": current,
+        "likes_cap": session.final.likes_cap,
+        "entries": entries,
+        "ranking": ranking(entries),
+    }
+
+
+def ranking(entries: list[dict]) -> list[dict]:
+    """The entries by scoring likes, then hearts, each with its ``rank``; equal numbers share one."""
+    ordered = sorted(entries, key=lambda item: (-item["scoring_likes"], -item["hearts"], item["position"]))
+    previous, rank = None, 0
+    for index, item in enumerate(ordered, start=1):
+        key = (item["scoring_likes"], item["hearts"])
+        if key != previous:
+            rank, previous = index, key
+        item["rank"] = rank
+    return ordered
+
+
+def request_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def finalist_entries(final: LiveFinal):
+    return db.session.scalars(
+        db.select(Entry).where(Entry.competition_id == final.competition_id).order_by(Entry.number, Entry.id)
+    ).all()

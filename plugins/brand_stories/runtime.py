@@ -1,0 +1,165 @@
+"""The per-process machinery of live finals: which ledger counts, how snapshots fan out,
+and the few background jobs that exist only while they have work.
+
+Embedded (no ``REDIS_URL``): ``DbLedger`` (each like committed before the answer) and
+an in-process ``MemoryBroadcaster``. Scale-out (``REDIS_URL`` set): ``RedisLedger``
+(counters and caps in Redis), ``RedisBroadcaster`` (pub/sub between workers) and the
+flusher (flusher.py) that writes Redis's journal into the database at least once a
+second while likes arrive.
+
+Background jobs are ``Coalescer`` timers: a like "pokes" its session; the job runs once
+for everything that arrived in its interval (a snapshot to the streams at most every
+0.25 s; a flush at most every second), and no thread lingers when nothing happens.
+The SSE heartbeat thread runs only while this process has streams open.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+
+from flask import current_app
+
+from core.extensions import db
+
+from .broadcast import MemoryBroadcaster, RedisBroadcaster
+from .ledger_db import DbLedger
+
+log = logging.getLogger(__name__)
+
+PUBLISH_INTERVAL = 0.25  # at most four snapshots a second per session and process
+FLUSH_INTERVAL = 1.0  # Redis journal to the database at least once a second
+HEARTBEAT_SECONDS = 15.0
+EXTENSION = "brand_stories"
+
+
+class Coalescer:
+    """Run ``job(key)`` soon after ``poke(key)``, at most once per ``interval`` per key;
+    pokes that arrive while a run is pending are served by that run."""
+
+    def __init__(self, interval: float, job, name: str) -> None:
+        self.interval = interval
+        self.job = job
+        self.name = name
+        self._lock = threading.Lock()
+        self._pending: set = set()
+        self._last: dict = {}
+
+    def poke(self, key) -> None:
+        with self._lock:
+            if key in self._pending:
+                return
+            self._pending.add(key)
+            delay = max(0.0, self._last.get(key, 0.0) + self.interval - time.monotonic())
+        timer = threading.Timer(delay, self._run, args=(key,))
+        timer.name = f"{self.name}-{key}"
+        timer.daemon = True
+        timer.start()
+
+    def _run(self, key) -> None:
+        with self._lock:
+            self._pending.discard(key)  # a poke from now on schedules the next run
+            self._last[key] = time.monotonic()
+        try:
+            self.job(key)
+        except Exception:  # logged, and the next poke tries again
+            log.exception("brand_stories: %s for %r failed", self.name, key)
+
+
+class LiveRuntime:
+    def __init__(self, app) -> None:
+        self.app = app
+        self.fanout = MemoryBroadcaster()
+        self.redis = None
+        self.remote: RedisBroadcaster | None = None
+        redis_url = app.config.get("REDIS_URL")
+        if redis_url:
+            import redis
+
+            from .ledger_redis import RedisLedger
+
+            prefix = app.config.get("BRAND_STORIES_REDIS_PREFIX", "guildhall:bs")
+            self.redis = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=1)
+            self.ledger = RedisLedger(self.redis, prefix)
+            self.remote = RedisBroadcaster(self.redis, prefix, local=self.fanout, resync=self.ledger.snapshot)
+            self.consumer = f"{uuid.uuid4().hex[:12]}"
+            self.flusher = Coalescer(FLUSH_INTERVAL, self._flush, "brand-stories-flush")
+        else:
+            with app.app_context():
+                self.ledger = DbLedger(db.engine)
+            self.flusher = None
+        self.publisher = Coalescer(PUBLISH_INTERVAL, self.publish_now, "brand-stories-publish")
+        self._streams = 0
+        self._streams_lock = threading.Lock()
+        self._heartbeat: threading.Thread | None = None
+
+    @property
+    def scale_out(self) -> bool:
+        return self.redis is not None
+
+    # -- after a change ----------------------------------------------------
+
+    def changed(self, session_id: int) -> None:
+        """A like was accepted: streams and (scale-out) the database follow shortly."""
+        self.publisher.poke(session_id)
+        if self.flusher is not None:
+            self.flusher.poke("all")
+
+    def publish_now(self, session_id: int):
+        snapshot = self.ledger.snapshot(session_id)
+        if self.remote is not None:
+            self.remote.publish(snapshot)  # every worker, this one included, hears it back
+        self.fanout.publish(snapshot)  # this process at once (and when Redis pub/sub lags)
+        return snapshot
+
+    def _flush(self, _key) -> None:
+        from .flusher import flush
+
+        with self.app.app_context():
+            flush(db.engine, self.ledger, self.consumer)
+
+    def flush_now(self) -> int:
+        """Scale-out: apply Redis's journal to the database now (window close, results). Returns
+        the number of deltas applied; 0 in the embedded mode, where there is nothing to flush."""
+        if self.flusher is None:
+            return 0
+        from .flusher import flush
+
+        return flush(db.engine, self.ledger, self.consumer)
+
+    # -- streams -------------------------------------------------------------
+
+    def stream_opened(self) -> None:
+        with self._streams_lock:
+            self._streams += 1
+            if self._heartbeat is None:
+                self._heartbeat = threading.Thread(target=self._beat, name="brand-stories-heartbeat", daemon=True)
+                self._heartbeat.start()
+        if self.remote is not None:
+            self.remote.start()
+
+    def stream_closed(self) -> None:
+        with self._streams_lock:
+            self._streams -= 1
+
+    @property
+    def open_streams(self) -> int:
+        return self._streams
+
+    def _beat(self) -> None:
+        while True:
+            time.sleep(HEARTBEAT_SECONDS)
+            self.fanout.wake_all()
+            with self._streams_lock:
+                if self._streams <= 0:
+                    self._heartbeat = None
+                    return
+
+
+def get_runtime(app=None) -> LiveRuntime:
+    app = app or current_app._get_current_object()
+    runtime = app.extensions.get(EXTENSION)
+    if runtime is None:
+        runtime = app.extensions[EXTENSION] = LiveRuntime(app)
+    return runtime

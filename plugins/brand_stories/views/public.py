@@ -1,0 +1,137 @@
+"""/live: what the audience and the venue's big screen see, and the like endpoint.
+
+The SSE stream (``/live/<id>/events``) follows bench/sse_lab's findings: the event text
+is built once per version (broadcast.Channel), every stream waits on one shared Event,
+one heartbeat thread per process wakes them all, and the generator holds no database
+session. A (re)connecting client gets the current snapshot at once when its
+Last-Event-ID is older (or missing).
+"""
+from flask import Response, current_app, jsonify, render_template, request
+from flask_login import current_user
+
+from core import pagecache
+from core.extensions import db, limiter
+from core.permissions import json_error, public
+
+from plugins.brand_stories import live
+from plugins.brand_stories.access import HOST, can, get_or_404
+from plugins.brand_stories.broadcast import parse_last_event_id, sse_heartbeat
+from plugins.brand_stories.models import ENDED, LIVE, SESSION_STATUSES, LiveSession
+from plugins.brand_stories.runtime import get_runtime
+from plugins.brand_stories.views import bp
+
+RETRY_MS = 2000
+
+
+def _session(session_id):
+    return get_or_404(LiveSession, session_id)
+
+
+@bp.context_processor
+def statuses():
+    return {"session_statuses": SESSION_STATUSES}
+
+
+@bp.route("/live")
+@public
+def index():
+    sessions = db.session.scalars(
+        db.select(LiveSession).order_by(LiveSession.status != LIVE, LiveSession.status == ENDED,
+                                        LiveSession.starts_at.desc().nulls_last(), LiveSession.position,
+                                        LiveSession.id)
+    ).all()
+    return render_template("brand_stories/index.html", sessions=sessions)
+
+
+@bp.route("/live/<int:session_id>")
+@public
+def audience(session_id):
+    session = _session(session_id)
+    pagecache.skip()
+    final = session.final
+    token = None
+    needs_sign_in = not current_user.is_authenticated and not final.allows_devices
+    if not current_user.is_authenticated and final.allows_devices:
+        token = request.cookies.get(live.DEVICE_COOKIE)
+        if live.device_id(token) is None:
+            token = live.new_device_token()
+    response = current_app.make_response(render_template(
+        "brand_stories/audience.html", session=session, final=final, state=live.state(session),
+        needs_sign_in=needs_sign_in, can_host=can(current_user, HOST)))
+    if token and token != request.cookies.get(live.DEVICE_COOKIE):
+        response.set_cookie(live.DEVICE_COOKIE, token, max_age=365 * 24 * 3600, httponly=True,
+                            samesite="Lax", secure=request.is_secure)
+    return response
+
+
+@bp.route("/live/<int:session_id>/board")
+@public
+def board(session_id):
+    session = _session(session_id)
+    pagecache.skip()
+    return render_template("brand_stories/board.html", session=session, state=live.state(session))
+
+
+@bp.route("/live/<int:session_id>/likes", methods=["POST"])
+@public
+@limiter.exempt
+def like(session_id):
+    """Taps from the audience page: JSON ``{"entry_id", "count", "batch_id"}`` with the CSRF
+    token in ``X-CSRFToken``; the viewer is the signed-in member or the device cookie."""
+    session = _session(session_id)
+    return like_response(session, request.cookies.get(live.DEVICE_COOKIE))
+
+
+def like_response(session, device_token):
+    """Shared by this view and the API: count one batch and answer JSON."""
+    try:
+        viewer = live.viewer_for(session.final, current_user, device_token)
+        live.check_rates(session.final, viewer, live.request_address())
+        outcome = live.record_likes(session, viewer, request.get_json(silent=True))
+    except live.LiveRefused as refused:
+        response = json_error(refused.status, refused.message, code=refused.code)
+        if refused.status == 429:
+            response.headers["Retry-After"] = "5"
+        elif refused.status == 503:
+            response.headers["Retry-After"] = "2"
+        return response
+    return jsonify(outcome.to_dict())
+
+
+@bp.route("/live/<int:session_id>/events")
+@public
+@limiter.exempt
+def events(session_id):
+    """The leaderboard's Server-Sent Events: ``event: snapshot`` with ``id: <version>`` and the
+    snapshot JSON; ``: heartbeat`` comments every 15 s."""
+    session = _session(session_id)
+    pagecache.skip()
+    runtime = get_runtime()
+    channel = runtime.fanout.channel(session.id)
+    if channel.version < 0:
+        runtime.fanout.publish(runtime.ledger.snapshot(session.id))
+    last = parse_last_event_id(request.headers.get("Last-Event-ID"))
+    last = -1 if last is None else last
+    # The generator runs after the request's app context is gone (no stream_with_context):
+    # a stream open for hours holds no database session or connection.
+
+    def stream(last=last):
+        runtime.stream_opened()
+        try:
+            yield f"retry: {RETRY_MS}\n\n".encode()
+            if 0 <= channel.version < last:  # versions restarted (a cleared session): start afresh
+                last = -1
+            while True:
+                version, frame, event = channel.current()
+                if version > last:
+                    last = version
+                    yield frame
+                    continue
+                event.wait()
+                if channel.version <= last:
+                    yield sse_heartbeat().encode()
+        finally:
+            runtime.stream_closed()
+
+    return Response(stream(), mimetype="text/event-stream", headers={
+        "Cache-Control": "no-cache, no-store", "X-Accel-Buffering": "no"})
