@@ -16,6 +16,7 @@ class Media(db.Model):
     size = db.Column(db.Integer, nullable=False)
     width = db.Column(db.Integer)
     height = db.Column(db.Integer)
+    duration = db.Column(db.Float)  # videos: seconds, read from the file's headers; None when unreadable
     sha256 = db.Column(db.String(64), nullable=False, index=True)
     alt = db.Column(db.String(300), nullable=False, default="")
     caption = db.Column(db.String(500), nullable=False, default="")

@@ -15,6 +15,7 @@ from core.storage.backends import derived_key, get_storage, new_key
 from core.storage.images import ImageRefused, process_image
 from core.storage.models import KINDS, Media
 from core.storage.sniff import MacroDocument, detect, looks_like_svg
+from core.storage.video import video_duration
 
 log = logging.getLogger(__name__)
 
@@ -121,12 +122,36 @@ def image_refusal(refused):
     return UploadError(_("The image could not be read; it may be damaged."), 400)
 
 
-def save_upload(file_storage, *, private=False, owner=None, kinds=None):
+def format_duration(seconds):
+    """A video's length for messages: "59 s", "1 min 01 s" (whole seconds, rounded)."""
+    total = int(round(seconds))
+    if total < 60:
+        return _("%(seconds)d s", seconds=total)
+    return _("%(minutes)d min %(seconds)02d s", minutes=total // 60, seconds=total % 60)
+
+
+def check_video_length(seconds, max_seconds):
+    """Refuse a video longer than max_seconds, or one whose length could not be read (seconds None).
+
+    The length counts in whole seconds, rounded: a 60.4 s recording is a 60 s video.
+    """
+    if seconds is None:
+        raise UploadError(_("The length of this video cannot be read, so it cannot be checked against the "
+                            "limit of %(limit)s. Save it again as MP4 with a video editor and upload it again.",
+                            limit=format_duration(max_seconds)))
+    if round(seconds) > max_seconds:
+        raise UploadError(_("This video is %(length)s long; at most %(limit)s is accepted here.",
+                            length=format_duration(seconds), limit=format_duration(max_seconds)))
+
+
+def save_upload(file_storage, *, private=False, owner=None, kinds=None, max_video_seconds=None):
     """Check, store and record one uploaded file; returns the committed Media row.
 
     The type comes from the content (the file name is only kept for display), the size
     limit from UPLOAD_LIMITS for that type (a kind missing there is not accepted), images
-    are re-encoded and thumbnailed; kinds narrows what this caller accepts.
+    are re-encoded and thumbnailed; kinds narrows what this caller accepts. A video's length
+    is read from its headers and kept on the row (None when unreadable); with
+    max_video_seconds, a longer video, or one whose length cannot be read, is refused.
     Raises UploadError (translated message, HTTP status 400, 413 or 415) and then leaves
     nothing behind: no row without bytes, no bytes without a row.
     """
@@ -155,6 +180,10 @@ def save_upload(file_storage, *, private=False, owner=None, kinds=None):
             owner=owner,
         )
         thumbnail = None
+        if file_type.kind == "video":
+            media.duration = video_duration(spooled, file_type)
+            if max_video_seconds is not None:
+                check_video_length(media.duration, max_video_seconds)
         if file_type.kind == "image":
             try:
                 image = process_image(spooled, file_type, current_app.config["IMAGE_MAX_PIXELS"],

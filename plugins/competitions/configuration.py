@@ -19,6 +19,7 @@ from plugins.competitions import scoring, scoring_awards
 from plugins.competitions.models import (
     DEFAULT_ENTRY_FIELDS,
     JUDGING,
+    MATERIAL_KINDS,
     RESULTS,
     SCREENING,
     STAGE_KINDS,
@@ -47,6 +48,9 @@ RESERVED_SLUGS = frozenset({
 NAMED_TIE_BREAKS = ("first_places", "full_marks", "earlier_submission", "votes")
 MAX_JUDGES_PER_ENTRY = 15
 MAX_VOTES_PER_DAY = 100
+MATERIAL_GROUPS = 4  # requirement groups per category the set-up form offers
+MATERIAL_LABEL_MAX = 100
+MAX_VIDEO_SECONDS = 36000  # ten hours
 
 DEFAULT_CRITERIA = (
     # key, label (stored in the language of the manager who creates the competition), weight
@@ -303,6 +307,59 @@ def category_errors(competition, *, name, code, category=None):
     return errors
 
 
+def materials_errors(competition, materials, max_video_seconds):
+    """Messages per form field ("materials", "max_video_seconds") against a category's material rules.
+
+    ``materials`` is a list of {"kinds": [...], "or_text": bool, "label": str}. Kinds must be core
+    storage kinds the competition accepts as attachments; the text can stand in only when the
+    entry form asks for it.
+    """
+    errors = {}
+
+    def add(name, message):
+        errors.setdefault(name, []).append(message)
+
+    if not isinstance(materials, list) or len(materials) > MATERIAL_GROUPS:
+        add("materials", _("A category can require at most %(max)d kinds of material.", max=MATERIAL_GROUPS))
+        materials = []
+    accepted = set(competition.entry_setting("attachment_kinds") or [])
+    attachments_off = competition.entry_setting("attachments") == "off"
+    for group in materials:
+        if not isinstance(group, dict):
+            add("materials", _("This material rule is not valid."))
+            continue
+        kinds, label = group.get("kinds") or [], group.get("label") or ""
+        if not isinstance(kinds, list) or not isinstance(label, str) or not isinstance(group.get("or_text", False),
+                                                                                        bool):
+            add("materials", _("This material rule is not valid."))
+            continue
+        unknown = [str(kind) for kind in kinds if kind not in MATERIAL_KINDS]
+        if unknown:
+            add("materials", _("Unknown kind of material: %(kinds)s.", kinds=", ".join(unknown)))
+        if not kinds and not group.get("or_text"):
+            add("materials", _("Each required material needs at least one kind of file, or the text."))
+        if len(label) > MATERIAL_LABEL_MAX:
+            add("materials", _("The name of a material may be at most %(max)d characters.", max=MATERIAL_LABEL_MAX))
+        refused = [kind for kind in kinds if kind in MATERIAL_KINDS and (attachments_off or kind not in accepted)]
+        if refused:
+            add("materials", _("The entry form does not accept these attachments: %(kinds)s. Change the accepted "
+                               "attachments in the settings first.", kinds=", ".join(refused)))
+        if group.get("or_text") and competition.entry_setting("body") == "off":
+            add("materials", _("The entry form does not ask for the text of the entry. Turn on \"Text of the "
+                               "entry\" in the settings first."))
+    whole = isinstance(max_video_seconds, int) and not isinstance(max_video_seconds, bool)
+    if max_video_seconds is not None and (not whole or not 1 <= max_video_seconds <= MAX_VIDEO_SECONDS):
+        add("max_video_seconds", _("Enter a number of seconds from 1 to %(max)s.", max=MAX_VIDEO_SECONDS))
+    return errors
+
+
+def clean_materials(materials):
+    """The stored form of material groups: kinds in a fixed order, without repeats."""
+    return [{"kinds": [kind for kind in MATERIAL_KINDS if kind in (group.get("kinds") or [])],
+             "or_text": bool(group.get("or_text")), "label": (group.get("label") or "").strip()}
+            for group in materials]
+
+
 def renumber(items):
     for position, item in enumerate(items, start=1):
         item.position = position
@@ -351,8 +408,9 @@ SETTINGS = (
 def copy_competition(source, *, title, slug, year, shift):
     """A new, unlisted competition configured like ``source`` with its schedule moved by ``shift``.
 
-    Copies settings, categories, criteria, tiers, special awards and stages, never entries,
-    scores, votes, panels or results. The caller checks the slug, adds, audits and commits.
+    Copies settings, categories (with their material rules and video length limits), criteria,
+    tiers, special awards and stages, never entries, scores, votes, panels or results. The caller
+    checks the slug, adds, audits and commits.
     """
     copy = Competition(title=title, slug=slug, year=year, listed=False, copied_from_id=source.id,
                        results_published_at=None)
@@ -363,7 +421,11 @@ def copy_competition(source, *, title, slug, year, shift):
     copy.tie_breaks = list(source.tie_breaks or [])
     copy.stages = [Stage(kind=stage.kind, opens_at=stage.opens_at + shift, closes_at=stage.closes_at + shift)
                    for stage in source.stages]
-    copy.categories = [Category(name=c.name, code=c.code, position=c.position) for c in source.categories]
+    copy.categories = [Category(name=c.name, code=c.code, position=c.position,
+                                materials=[dict(group, kinds=list(group.get("kinds") or []))
+                                           for group in c.materials or [] if isinstance(group, dict)],
+                                max_video_seconds=c.max_video_seconds)
+                       for c in source.categories]
     copy.criteria = [Criterion(key=c.key, label=c.label, description=c.description, weight=c.weight,
                                min_score=c.min_score, max_score=c.max_score, step=c.step, position=c.position)
                      for c in source.criteria]

@@ -11,6 +11,13 @@ submission must be complete (required fields, required attachments); categories
 of other competitions are refused. Status, screening, number, organisation and
 dates are never taken from input.
 
+Materials: a category may require groups of material (category.materials), each met by
+one attachment of one of its kinds or, for an ``or_text`` group, by the entry's text
+(an essay as text or as a document; a speech's slides and its video). A category's
+``max_video_seconds`` caps its videos: uploads are measured by core storage, and a
+submitted entry has no video over the limit or of unknown length (which catches files
+uploaded under another category).
+
 Entry numbers ("SS-007") are given on the first submission: the category code and
 a three-digit sequence within the competition and category. A concurrent
 submission taking the same number trips the unique constraint and is retried.
@@ -22,7 +29,10 @@ judge assignments to another category (its number and panel would go stale).
 """
 import statistics
 
+from babel.lists import format_list
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from core.audit import AuditEntry, audit
@@ -47,10 +57,16 @@ from plugins.competitions.models import (
 TITLE_MAX = 200
 TEAM_MAX = 5000
 SUMMARY_MAX = 20000
+BODY_MAX = 20000
 REASON_MAX = 1000
 NUMBER_RETRIES = 5
 # The fields a member's form may set; everything else on an entry is decided here.
-MEMBER_FIELDS = ("title", "category_id", "team_members", "summary")
+MEMBER_FIELDS = ("title", "category_id", "team_members", "summary", "body")
+# Text fields a competition switches off, optional or required (entry_fields).
+TEXT_FIELDS = ("team_members", "summary", "body")
+# How one attachment of a kind is named in "what an entry needs" lists.
+MATERIAL_KIND_NAMES = {"pdf": _l("a PDF file"), "document": _l("an Office document"), "video": _l("a video"),
+                       "image": _l("an image")}
 
 
 class EntryRefused(Exception):
@@ -113,7 +129,7 @@ def check_stage(competition):
 def clean_data(data):
     """Only the member fields, stripped; anything else in ``data`` is dropped."""
     cleaned = {key: data.get(key) for key in MEMBER_FIELDS if key in data}
-    for key in ("title", "team_members", "summary"):
+    for key in ("title", *TEXT_FIELDS):
         if key in cleaned:
             value = cleaned[key] or ""
             if key == "team_members":  # one name per line, blank lines dropped
@@ -146,13 +162,18 @@ def duplicate_of(competition_id, organisation_id, title, exclude_id=None):
 # -- checking ------------------------------------------------------------------
 
 
-def check_entry(competition, organisation_id, values, *, entry=None, submit=False, new_attachments=0):
+def check_entry(competition, organisation_id, values, *, entry=None, submit=False, new_attachments=0,
+                new_media=None):
     """Every rule for saving ``values`` (the entry's fields after the change); raises EntryRefused.
 
     ``entry`` is None for a new entry; ``submit`` asks for final submission (a submitted entry
     being edited is checked as complete as well); ``new_attachments`` files come with it.
+    ``new_media`` are those files' Media rows once stored: until then (None) the category's
+    material rules wait, and run again when the entry is saved with them.
     """
     check_stage(competition)
+    if new_media is not None:
+        new_attachments = len(new_media)
     entry_id = entry.id if entry is not None else None
     title = values.get("title") or ""
     if not title:
@@ -169,6 +190,8 @@ def check_entry(competition, organisation_id, values, *, entry=None, submit=Fals
         raise EntryRefused(_("The list of team members is too long."), "team_members")
     if len(values.get("summary") or "") > SUMMARY_MAX:
         raise EntryRefused(_("The summary may be at most %(max)d characters.", max=SUMMARY_MAX), "summary")
+    if len(values.get("body") or "") > BODY_MAX:
+        raise EntryRefused(_("The text may be at most %(max)d characters.", max=BODY_MAX), "body")
     existing = len(entry.attachments) if entry is not None else 0
     if new_attachments and existing + new_attachments > max_attachments(competition):
         raise EntryRefused(_("An entry may have at most %(max)d attachments.", max=max_attachments(competition)),
@@ -178,9 +201,16 @@ def check_entry(competition, organisation_id, values, *, entry=None, submit=Fals
                              "competition.", title=title), "title")
     becomes_submitted = submit and (entry is None or entry.status != SUBMITTED)
     if submit or (entry is not None and entry.status == SUBMITTED):
-        missing = missing_for_submission(competition, values, existing + new_attachments)
+        media = [attachment.media for attachment in entry.attachments] if entry is not None else []
+        pending = new_media is None and new_attachments > 0
+        missing = missing_for_submission(competition, values, existing + new_attachments,
+                                         media=None if pending else [*media, *(new_media or [])],
+                                         category=category)
         if missing:
             raise EntryRefused(_("The entry is not complete: %(missing)s.", missing=", ".join(missing)))
+        refusal = video_length_refusal(category, [*media, *(new_media or [])])
+        if refusal:
+            raise EntryRefused(refusal, "attachments")
     if becomes_submitted:
         limit = competition.entry_limit_per_org
         if limit is not None and submitted_count(competition.id, organisation_id, entry_id) >= limit:
@@ -188,7 +218,9 @@ def check_entry(competition, organisation_id, values, *, entry=None, submit=Fals
                                  "competition accepts.", limit=limit))
 
 
-def missing_for_submission(competition, values, attachment_count):
+def missing_for_submission(competition, values, attachment_count, *, media=None, category=None):
+    """What a submission still lacks, as translated phrases. ``media`` (the entry's files, Media rows
+    or anything with a ``kind``) is needed for the category's material rules; None skips them."""
     missing = []
     if not values.get("title"):
         missing.append(title_label(competition))
@@ -196,9 +228,96 @@ def missing_for_submission(competition, values, attachment_count):
         missing.append(_("team members"))
     if competition.entry_setting("summary") == "required" and not values.get("summary"):
         missing.append(_("project summary"))
+    if competition.entry_setting("body") == "required" and not values.get("body"):
+        missing.append(_("the text of the entry"))
     if competition.entry_setting("attachments") == "required" and attachment_count < 1:
         missing.append(_("at least one attachment"))
+    if media is not None and category is not None:
+        missing.extend(missing_materials(category, values, media))
     return missing
+
+
+# -- materials of a category -----------------------------------------------------
+
+
+def material_groups(category):
+    """The category's requirement groups, cleaned: [{"kinds": [...], "or_text": bool, "label": str}]."""
+    groups = []
+    for group in (category.materials or []) if category is not None else []:
+        if not isinstance(group, dict):
+            continue
+        kinds = [kind for kind in group.get("kinds") or [] if kind in MATERIAL_KIND_NAMES]
+        or_text = bool(group.get("or_text"))
+        if kinds or or_text:
+            groups.append({"kinds": kinds, "or_text": or_text, "label": str(group.get("label") or "").strip()})
+    return groups
+
+
+def material_text(group):
+    """What meets a group, e.g. "a PDF file, an Office document, or the text of the entry"."""
+    options = [str(MATERIAL_KIND_NAMES[kind]) for kind in group["kinds"]]
+    if group["or_text"]:
+        options.append(_("the text of the entry"))
+    return format_list(options, style="or", locale=get_locale())
+
+
+def material_name(group):
+    """A group as named in a "missing" message: its label and what meets it."""
+    if group["label"]:
+        return _("%(label)s (%(options)s)", label=group["label"], options=material_text(group))
+    return material_text(group)
+
+
+def group_met(group, values, media):
+    if group["or_text"] and (values.get("body") or "").strip():
+        return True
+    return any(item.kind in group["kinds"] for item in media)
+
+
+def missing_materials(category, values, media):
+    return [material_name(group) for group in material_groups(category) if not group_met(group, values, media)]
+
+
+def video_length_refusal(category, media):
+    """Why these files break the category's video length limit, or None."""
+    limit = category.max_video_seconds if category is not None else None
+    if not limit:
+        return None
+    from core.storage.uploads import format_duration
+
+    for item in media:
+        if item.kind != "video":
+            continue
+        if item.duration is None:
+            return _("The length of the video \u201c%(name)s\u201d cannot be read, and videos in this category "
+                     "may be at most %(limit)s long. Remove it and upload the video again.",
+                     name=item.original_name, limit=format_duration(limit))
+        if round(item.duration) > limit:
+            return _("The video \u201c%(name)s\u201d is %(length)s long; videos in this category may be at most "
+                     "%(limit)s long.", name=item.original_name, length=format_duration(item.duration),
+                     limit=format_duration(limit))
+    return None
+
+
+def category_needs(category):
+    """What an entry of ``category`` must bring, as sentences for the entry form."""
+    from core.storage.uploads import format_duration
+
+    lines = []
+    for group in material_groups(category):
+        if group["label"]:
+            lines.append(_("%(label)s: %(options)s", label=group["label"], options=material_text(group)))
+        else:
+            lines.append(_("Required: %(options)s", options=material_text(group)))
+    if category is not None and category.max_video_seconds:
+        lines.append(_("Videos may be at most %(limit)s long.", limit=format_duration(category.max_video_seconds)))
+    return lines
+
+
+def upload_options(competition, category):
+    """The save_upload arguments for a file attached to an entry of ``category``."""
+    return {"kinds": attachment_kinds(competition),
+            "max_video_seconds": category.max_video_seconds if category is not None else None}
 
 
 def current_values(entry):
@@ -208,9 +327,9 @@ def current_values(entry):
 def merged_values(competition, entry, data):
     """The entry's member fields after applying ``data``; fields switched off are kept empty."""
     values = current_values(entry) if entry is not None else {"title": "", "category_id": None,
-                                                              "team_members": "", "summary": ""}
+                                                              "team_members": "", "summary": "", "body": ""}
     values.update(clean_data(data))
-    for name in ("team_members", "summary"):
+    for name in TEXT_FIELDS:
         if competition.entry_setting(name) == "off":
             values[name] = ""
     return values
@@ -255,7 +374,7 @@ def save_entry(competition, organisation_id, user, data, *, entry=None, submit=F
     Returns the entry. Raises EntryRefused and leaves the database as it was.
     """
     values = merged_values(competition, entry, data)
-    check_entry(competition, organisation_id, values, entry=entry, submit=submit, new_attachments=len(media))
+    check_entry(competition, organisation_id, values, entry=entry, submit=submit, new_media=list(media))
     creating = entry is None
     if creating:
         entry = Entry(competition_id=competition.id, organisation_id=organisation_id, created_by_id=user.id,
@@ -334,6 +453,12 @@ def remove_attachment(entry, attachment, user):
     if entry.status == SUBMITTED and entry.competition.entry_setting("attachments") == "required" \
             and len(entry.attachments) <= 1:
         raise EntryRefused(_("A submitted entry needs at least one attachment. Add another file first."))
+    if entry.status == SUBMITTED:
+        remaining = [other.media for other in entry.attachments if other is not attachment]
+        missing = missing_materials(entry.category, current_values(entry), remaining)
+        if missing:
+            raise EntryRefused(_("A submitted entry needs %(missing)s. Add another file first.",
+                                 missing=", ".join(missing)))
     media = attachment.media
     entry.attachments.remove(attachment)
     db.session.flush()

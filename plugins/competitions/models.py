@@ -25,12 +25,13 @@ STAGE_LABELS = {
 }
 
 # Entry form fields a competition can switch between "off", "optional" and "required".
-ENTRY_FIELDS = ("team_members", "summary", "attachments")
+ENTRY_FIELDS = ("team_members", "summary", "body", "attachments")
 FIELD_MODES = ("off", "optional", "required")
 DEFAULT_ENTRY_FIELDS = {
     "title_label": "",  # empty: the default "Project title"
     "team_members": "optional",
     "summary": "required",
+    "body": "off",  # the entry's own text (an essay), plain, long
     "attachments": "optional",
     "max_attachments": 5,
     "attachment_kinds": ["pdf", "document", "video", "image"],
@@ -128,7 +129,16 @@ class Stage(db.Model):
         return (now or utcnow()) >= self.closes_at
 
 
+# What a category's materials may ask for: core storage kinds.
+MATERIAL_KINDS = ("pdf", "document", "video", "image")
+
+
 class Category(db.Model):
+    """A category of entries. ``materials`` lists requirement groups an entry must meet before it
+    is submitted: ``{"kinds": ["pdf", "document"], "or_text": true, "label": "the essay"}`` is met
+    by one attachment of one of those kinds, or (or_text) by the entry's text. ``max_video_seconds``
+    caps every video attached to its entries (measured at upload)."""
+
     __tablename__ = "competitions_categories"
     __table_args__ = (db.UniqueConstraint("competition_id", "name"),)
     id = db.Column(db.Integer, primary_key=True)
@@ -136,6 +146,8 @@ class Category(db.Model):
     name = db.Column(db.String(100), nullable=False)
     code = db.Column(db.String(10), nullable=False, default="")  # prefix of entry numbers, e.g. "LS"
     position = db.Column(db.Integer, nullable=False, default=0)
+    materials = db.Column(db.JSON, nullable=False, default=list, server_default=db.text("'[]'"))
+    max_video_seconds = db.Column(db.Integer)  # None: videos of any length
 
     competition = db.relationship("Competition", back_populates="categories")
 
@@ -234,6 +246,7 @@ class Entry(db.Model):
     title = db.Column(db.String(200), nullable=False)
     team_members = db.Column(db.Text, nullable=False, default="")  # one person per line
     summary = db.Column(db.Text, nullable=False, default="")  # plain text
+    body = db.Column(db.Text, nullable=False, default="", server_default="")  # the entry's own text (an essay)
     status = db.Column(db.String(16), nullable=False, default=DRAFT, index=True)
     submitted_at = db.Column(db.DateTime)  # first final submission; the "earlier submission" tie-break
     withdrawn_at = db.Column(db.DateTime)

@@ -21,6 +21,9 @@ class EntryForm(FlaskForm):
                                  description=_l("One person per line."))
     summary = TextAreaField(_l("Project summary"), validators=[Optional(), Length(max=service.SUMMARY_MAX)],
                             description=_l("Plain text. Leave an empty line between paragraphs."))
+    body = TextAreaField(_l("Text of the entry"), validators=[Optional(), Length(max=service.BODY_MAX)],
+                         description=_l("Plain text, such as the essay itself. Leave an empty line between "
+                                        "paragraphs."))
     attachments = MultipleFileField(_l("Attachments"))
     save = SubmitField(_l("Save draft"))
     submit = SubmitField(_l("Submit"))
@@ -36,7 +39,7 @@ def entry_form(competition, organisations=None, entry=None, **kwargs):
         form.organisation_id.choices = [choice(org.id, org.name) for org in organisations]
     else:
         del form.organisation_id
-    for name in ("team_members", "summary"):
+    for name in service.TEXT_FIELDS:
         mode = competition.entry_setting(name)
         if mode == "off":
             delattr(form, name)

@@ -20,8 +20,16 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.forms import choice, strip
 from core.storage.models import KINDS
-from plugins.competitions.configuration import KEY_MAX, MAX_JUDGES_PER_ENTRY, MAX_VOTES_PER_DAY, SLUG_MAX
-from plugins.competitions.models import FIELD_MODES, SPECIAL_BASES, STAGE_KINDS, STAGE_LABELS
+from plugins.competitions.configuration import (
+    KEY_MAX,
+    MATERIAL_GROUPS,
+    MATERIAL_LABEL_MAX,
+    MAX_JUDGES_PER_ENTRY,
+    MAX_VIDEO_SECONDS,
+    MAX_VOTES_PER_DAY,
+    SLUG_MAX,
+)
+from plugins.competitions.models import FIELD_MODES, MATERIAL_KINDS, SPECIAL_BASES, STAGE_KINDS, STAGE_LABELS
 from plugins.competitions.scoring import AGGREGATION_METHODS
 from plugins.competitions.scoring_awards import QUOTA_POLICIES
 
@@ -100,6 +108,9 @@ class CompetitionForm(FlaskForm):
                               description=_l("Leave empty for \"Project title\"."))
     team_members = SelectField(_l("Team members"), choices=field_modes())
     entry_summary = SelectField(_l("Summary of the entry"), choices=field_modes())
+    entry_body = SelectField(_l("Text of the entry"), choices=field_modes(), default="off",
+                             description=_l("A long plain text, such as an essay. A category can accept it in "
+                                            "place of a document."))
     attachments = SelectField(_l("Attachments"), choices=field_modes())
     max_attachments = IntegerField(_l("Most attachments per entry"), default=5,
                                    validators=[InputRequired(), NumberRange(1, 20)])
@@ -157,16 +168,71 @@ def stages_form_class():
 StagesForm = stages_form_class()
 
 
-class CategoryForm(FlaskForm):
-    name = StringField(_l("Category name"), filters=[strip], validators=[DataRequired(), Length(max=100)])
-    code = StringField(_l("Code"), filters=[lambda v: v.strip().upper() if isinstance(v, str) else v],
-                       validators=[Optional(), Length(max=10)],
-                       description=_l("Prefix of entry numbers, e.g. LS."))
-    submit = SubmitField(_l("Save"))
+MATERIAL_KIND_LABELS = {"pdf": _l("PDF file"), "document": _l("Office document (Word, PowerPoint, Excel)"),
+                        "video": _l("Video"), "image": _l("Image")}
 
-    def validate_code(self, field):
-        if field.data and not all(c.isascii() and c.isalnum() for c in field.data):
-            raise ValidationError(_l("Use letters A-Z and digits only."))
+
+class KindsField(MultiCheckboxField):
+    """Kinds of material; a kind that is not offered is refused with a message that names it."""
+
+    def pre_validate(self, form):
+        unknown = [value for value in self.data or [] if value not in MATERIAL_KINDS]
+        if unknown:
+            raise ValidationError(_l("Unknown kind of material: %(kinds)s.", kinds=", ".join(unknown)))
+
+
+def category_form_class():
+    """The category form with MATERIAL_GROUPS requirement groups (kinds, or the entry's text, a label)."""
+
+    class CategoryForm(FlaskForm):
+        name = StringField(_l("Category name"), filters=[strip], validators=[DataRequired(), Length(max=100)])
+        code = StringField(_l("Code"), filters=[lambda v: v.strip().upper() if isinstance(v, str) else v],
+                           validators=[Optional(), Length(max=10)],
+                           description=_l("Prefix of entry numbers, e.g. LS."))
+        max_video_seconds = IntegerField(
+            _l("Longest video (seconds)"),
+            validators=[Optional(), NumberRange(1, MAX_VIDEO_SECONDS,
+                                                message=_l("Enter a number of seconds from 1 to %(max)s.",
+                                                           max=MAX_VIDEO_SECONDS))],
+            description=_l("Videos attached to entries of this category are measured at upload; longer ones "
+                           "are refused. Leave empty for no limit."))
+        submit = SubmitField(_l("Save"))
+
+        def validate_code(self, field):
+            if field.data and not all(c.isascii() and c.isalnum() for c in field.data):
+                raise ValidationError(_l("Use letters A-Z and digits only."))
+
+        def material_groups(self):
+            """The groups as entered: [{"kinds", "or_text", "label"}], empty groups left out."""
+            groups = []
+            for number in range(1, MATERIAL_GROUPS + 1):
+                kinds = list(self[f"group{number}_kinds"].data or [])
+                or_text = bool(self[f"group{number}_text"].data)
+                label = self[f"group{number}_label"].data or ""
+                if kinds or or_text:
+                    groups.append({"kinds": kinds, "or_text": or_text, "label": label})
+            return groups
+
+        def set_material_groups(self, groups):
+            for number in range(1, MATERIAL_GROUPS + 1):
+                group = groups[number - 1] if number <= len(groups) else {}
+                self[f"group{number}_kinds"].data = list(group.get("kinds") or [])
+                self[f"group{number}_text"].data = bool(group.get("or_text"))
+                self[f"group{number}_label"].data = group.get("label") or ""
+
+    for number in range(1, MATERIAL_GROUPS + 1):
+        setattr(CategoryForm, f"group{number}_kinds", KindsField(
+            _l("Required material %(number)d: one of", number=number),
+            choices=[choice(kind, MATERIAL_KIND_LABELS[kind]) for kind in MATERIAL_KINDS]))
+        setattr(CategoryForm, f"group{number}_text", BooleanField(_l("or the text of the entry")))
+        setattr(CategoryForm, f"group{number}_label", StringField(
+            _l("Name of this material"), filters=[strip], validators=[Optional(), Length(max=MATERIAL_LABEL_MAX)],
+            description=_l("e.g. Slides; shown to entrants. Optional.")))
+    CategoryForm.group_numbers = range(1, MATERIAL_GROUPS + 1)
+    return CategoryForm
+
+
+CategoryForm = category_form_class()
 
 
 class CriterionForm(FlaskForm):

@@ -39,7 +39,9 @@ def competition_tabs(competition):
 
 @bp.context_processor
 def admin_tabs():
-    return {"competition_tabs": competition_tabs}
+    from core.storage.uploads import format_duration
+
+    return {"competition_tabs": competition_tabs, "format_duration": format_duration}
 
 
 from plugins.competitions.views import api, entries, judging, public, results, screening, setup, vote  # noqa: E402,F401

@@ -16,7 +16,7 @@ from core.users.models import Organisation
 from plugins.competitions import access
 from plugins.competitions import entries as service
 from plugins.competitions.forms.entries import ActionForm, AttachmentForm, entry_form
-from plugins.competitions.models import Assignment, Competition, Entry, EntryAttachment
+from plugins.competitions.models import Assignment, Category, Competition, Entry, EntryAttachment
 from plugins.competitions.views import bp
 
 
@@ -33,7 +33,7 @@ def _organisations():
 
 def _form_data(form):
     data = {"title": form.title.data, "category_id": form.category_id.data}
-    for name in ("team_members", "summary"):
+    for name in service.TEXT_FIELDS:
         if name in form:
             data[name] = form[name].data
     return data
@@ -72,9 +72,9 @@ def enter(slug):
         try:
             values = service.merged_values(competition, None, data)
             service.check_entry(competition, organisation_id, values, submit=submit, new_attachments=len(files))
+            options = service.upload_options(competition, db.session.get(Category, values["category_id"]))
             for upload in files:
-                saved.append(save_upload(upload, private=True, owner=_user(),
-                                         kinds=service.attachment_kinds(competition)))
+                saved.append(save_upload(upload, private=True, owner=_user(), **options))
             entry = service.save_entry(competition, organisation_id, _user(), data, submit=submit, media=saved)
         except UploadError as error:
             _discard(saved)
@@ -90,7 +90,13 @@ def enter(slug):
                 flash(_("Your draft has been saved. Submit it before the deadline."), "success")
             return redirect(url_for("competitions.entry", entry_id=entry.id))
     return render_template("competitions/enter.html", competition=competition, form=form, closed=closed,
-                           no_organisation=False)
+                           no_organisation=False, needs=_category_needs(competition))
+
+
+def _category_needs(competition):
+    """[(category, sentences)] for the categories that ask for particular material."""
+    return [(category, lines) for category in competition.categories
+            if (lines := service.category_needs(category))]
 
 
 @bp.route("/competitions/entries/<int:entry_id>", methods=["GET", "POST"])
@@ -117,14 +123,15 @@ def entry(entry_id):
     return _render_entry(entry, form)
 
 
-def _render_entry(entry, form):
+def _render_entry(entry, form, upload_form=None):
     comments, means = service.shared_feedback(entry)
     return render_template(
         "competitions/entry.html",
         entry=entry,
         competition=entry.competition,
         form=form,
-        upload_form=AttachmentForm(formdata=None),
+        upload_form=upload_form or AttachmentForm(formdata=None),
+        needs=_category_needs(entry.competition),
         closed=service.stage_refusal(entry.competition),
         max_attachments=service.max_attachments(entry.competition),
         result=service.published_result(entry),
@@ -175,10 +182,13 @@ def entry_upload(entry_id):
     try:
         service.check_attachment_room(entry)
         saved.append(save_upload(form.file.data, private=True, owner=_user(),
-                                 kinds=service.attachment_kinds(entry.competition)))
+                                 **service.upload_options(entry.competition, entry.category)))
         service.add_attachments(entry, _user(), saved)
     except UploadError as error:
+        # Shown on the upload form itself (a too-long video, a wrong type); nothing was stored.
+        form.file.errors = [*form.file.errors, error.message]
         flash(error.message, "error")
+        return _render_entry(entry, entry_form(entry.competition, entry=entry, formdata=None), upload_form=form)
     except service.EntryRefused as refusal:
         db.session.rollback()
         _discard(saved)

@@ -161,6 +161,7 @@ def admin_edit(competition_id):
         form.title_label.data = competition.entry_setting("title_label")
         form.team_members.data = competition.entry_setting("team_members")
         form.entry_summary.data = competition.entry_setting("summary")
+        form.entry_body.data = competition.entry_setting("body")
         form.attachments.data = competition.entry_setting("attachments")
         form.max_attachments.data = competition.entry_setting("max_attachments")
         form.attachment_kinds.data = list(competition.entry_setting("attachment_kinds") or [])
@@ -200,7 +201,7 @@ def _save_settings(form, competition):
     competition.year = form.year.data
     competition.listed = form.listed.data
     modes = {"team_members": form.team_members.data, "summary": form.entry_summary.data,
-             "attachments": form.attachments.data}
+             "body": form.entry_body.data, "attachments": form.attachments.data}
     competition.entry_fields = {
         **dict(competition.entry_fields or {}),
         **{name: modes[name] for name in ENTRY_FIELDS},
@@ -280,9 +281,26 @@ def _save_stages(competition, times):
 # -- categories ----------------------------------------------------------------
 
 
+def _category_form(category):
+    form = CategoryForm(prefix=f"c{category.id}", obj=category, formdata=None)
+    form.set_material_groups(category.materials or [])
+    return form
+
+
+def _category_errors(competition, form, category=None):
+    """Every check of a category form: name and code, then the material rules (shown on the first group)."""
+    errors = configuration.category_errors(competition, name=form.name.data, code=form.code.data or "",
+                                           category=category)
+    material = configuration.materials_errors(competition, form.material_groups(), form.max_video_seconds.data)
+    if material.get("materials"):
+        errors.setdefault("group1_kinds", []).extend(material["materials"])
+    if material.get("max_video_seconds"):
+        errors.setdefault("max_video_seconds", []).extend(material["max_video_seconds"])
+    return errors
+
+
 def _render_categories(competition, new_form=None, edited=None, status=200):
-    forms = {category.id: CategoryForm(prefix=f"c{category.id}", obj=category, formdata=None)
-             for category in competition.categories}
+    forms = {category.id: _category_form(category) for category in competition.categories}
     if edited is not None:
         forms[edited[0]] = edited[1]
     counts = dict(db.session.execute(
@@ -301,13 +319,16 @@ def admin_categories(competition_id):
         return _render_categories(competition)
     form = CategoryForm(prefix="new")
     if form.validate_on_submit():
-        errors = configuration.category_errors(competition, name=form.name.data, code=form.code.data or "")
+        errors = _category_errors(competition, form)
         if not errors:
             position = max((c.position for c in competition.categories), default=0) + 1
-            category = Category(name=form.name.data, code=form.code.data or "", position=position)
+            category = Category(name=form.name.data, code=form.code.data or "", position=position,
+                                materials=configuration.clean_materials(form.material_groups()),
+                                max_video_seconds=form.max_video_seconds.data)
             competition.categories.append(category)
             db.session.flush()
-            audit("competitions.category_added", competition.id, category=category.id, name=category.name)
+            audit("competitions.category_added", competition.id, category=category.id, name=category.name,
+                  materials=category.materials, max_video_seconds=category.max_video_seconds)
             db.session.commit()
             flash(_("The category has been added."), "success")
             return redirect(url_for(".admin_categories", competition_id=competition.id))
@@ -322,13 +343,14 @@ def admin_category_update(competition_id, category_id):
     category = _child(Category, category_id, competition)
     form = CategoryForm(prefix=f"c{category.id}")
     if form.validate_on_submit():
-        errors = configuration.category_errors(competition, name=form.name.data, code=form.code.data or "",
-                                               category=category)
+        errors = _category_errors(competition, form, category)
         if not errors:
             old = category.name
             category.name, category.code = form.name.data, form.code.data or ""
+            category.materials = configuration.clean_materials(form.material_groups())
+            category.max_video_seconds = form.max_video_seconds.data
             audit("competitions.category_updated", competition.id, category=category.id, name=category.name,
-                  old_name=old)
+                  old_name=old, materials=category.materials, max_video_seconds=category.max_video_seconds)
             db.session.commit()
             flash(_("The category has been saved."), "success")
             return redirect(url_for(".admin_categories", competition_id=competition.id))
