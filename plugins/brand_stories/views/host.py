@@ -45,7 +45,7 @@ def _act(session, action, done_message):
         return _back(session)
     if request.accept_mimetypes.best == "application/json":
         return live.state(session)
-    flash(done_message, "success")
+    flash(done_message() if callable(done_message) else done_message, "success")
     return _back(session)
 
 
@@ -62,7 +62,13 @@ def host_open(session_id, slot_id):
 @permission_required(HOST)
 def host_next(session_id):
     session = _session(session_id)
-    return _act(session, lambda: live.next_window(session, current_user), _("Moved on in the running order."))
+    return _act(session, lambda: live.next_window(session, current_user), lambda: _on_stage_message(session))
+
+
+def _on_stage_message(session):
+    if session.current_entry is None:
+        return _("Likes are closed: the running order is finished.")
+    return _("Likes are open for %(title)s.", title=session.current_entry.title)
 
 
 @bp.route("/live/<int:session_id>/host/close", methods=["POST"])
