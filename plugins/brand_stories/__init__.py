@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.contrib import AdminSection, NavItem, Permission
 from core.hookspecs import hookimpl
-from plugins.brand_stories import access, demo, live, models, views  # noqa: F401  (models: the tables)
+from plugins.brand_stories import access, demo, models, simulate, standings, views  # noqa: F401  (models: the tables)
 
 
 @hookimpl
@@ -40,6 +40,11 @@ def register_permissions():
 
 
 @hookimpl
+def register_commands(cli):
+    cli.add_command(simulate.cli)
+
+
+@hookimpl
 def register_admin_sections():
     return [AdminSection(_l("Live finals"), "brand_stories.admin_finals", access.MANAGE, order=31)]
 
@@ -53,7 +58,12 @@ def extra_nav_items(menu, user):
 
 @hookimpl
 def competition_vote_counts(competition):
-    return live.scoring_likes_for(competition)
+    return standings.vote_tallies(competition)
+
+
+@hookimpl
+def competition_vote_name(competition):
+    return standings.vote_name(competition)
 
 
 @hookimpl

@@ -400,7 +400,7 @@ def new_competition(*, title, slug, year, summary="", now=None):
 
 SETTINGS = (
     "summary", "description", "entry_limit_per_org", "judges_per_entry", "aggregation_method",
-    "normalise_judges", "vote_weight", "quota_policy", "tiers_per_category", "share_comments", "share_scores",
+    "normalise_judges", "vote_weight", "vote_basis", "quota_policy", "tiers_per_category", "share_comments", "share_scores",
     "votes_per_day", "vote_members_only", "hide_vote_counts",
 )
 

@@ -55,6 +55,7 @@ class Competition(db.Model):
     aggregation_method = db.Column(db.String(20), nullable=False, default="mean")
     normalise_judges = db.Column(db.Boolean, nullable=False, default=False)
     vote_weight = db.Column(db.Float, nullable=False, default=0.0)
+    vote_basis = db.Column(db.String(20), nullable=False, default="relative", server_default="relative")
     tie_breaks = db.Column(db.JSON, nullable=False, default=list)  # scoring.tie_break_chain names
     quota_policy = db.Column(db.String(30), nullable=False, default="ties_take_higher_tier")
     tiers_per_category = db.Column(db.Boolean, nullable=False, default=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask_babel import gettext as _
 
@@ -127,16 +128,62 @@ def judged_entries(competition):
     ).all()
 
 
-def vote_counts(competition):
+def vote_tallies(competition):
+    """{entry id: (votes, reached_at)}: the competition's own votes plus those other plugins add
+    (hook ``competition_vote_counts``); reached_at is when the last counted vote arrived."""
     rows = db.session.execute(
-        db.select(Vote.entry_id, db.func.count(Vote.id))
+        db.select(Vote.entry_id, db.func.count(Vote.id), db.func.max(Vote.created_at))
         .where(Vote.competition_id == competition.id, Vote.voided_at.is_(None))
         .group_by(Vote.entry_id)
     )
-    counts = {entry_id: count for entry_id, count in rows}
-    for entry_id, count in get_host().collect("competition_vote_counts", competition=competition):
-        counts[entry_id] = counts.get(entry_id, 0) + count
-    return counts
+    tallies = {entry_id: (count, reached) for entry_id, count, reached in rows}
+    for entry_id, count, reached in get_host().collect("competition_vote_counts", competition=competition):
+        before, before_reached = tallies.get(entry_id, (0, None))
+        latest = max((moment for moment in (before_reached, reached) if moment is not None), default=None)
+        tallies[entry_id] = (before + count, latest)
+    return tallies
+
+
+def vote_counts(competition):
+    return {entry_id: count for entry_id, (count, _reached) in vote_tallies(competition).items()}
+
+
+def vote_name(competition):
+    return get_host().hook.competition_vote_name(competition=competition) or _("votes")
+
+
+def has_other_votes(competition):
+    """Whether another plugin counts votes for this competition (live likes of a final)."""
+    return get_host().hook.competition_vote_name(competition=competition) is not None
+
+
+def score_formula(competition):
+    """How the final score is computed, in sentences for the results pages."""
+    max_total = sum(criterion.weight * criterion.max_score for criterion in competition.criteria)
+    expert = {scoring.MEAN: _("the mean of the judges' weighted totals"),
+              scoring.TRIMMED_MEAN: _("the mean of the judges' weighted totals without the highest and the "
+                                      "lowest")}.get(competition.aggregation_method, competition.aggregation_method)
+    maximum = f"{max_total:g}"
+    lines = [_("Judges' score: %(expert)s, out of %(max)s.", expert=expert, max=maximum)]
+    if competition.normalise_judges:
+        lines.append(_("Each judge's totals are first normalised (z-scores mapped back to the scale), so that "
+                       "lenient and strict judges weigh the same."))
+    weight = competition.vote_weight or 0
+    if not weight:
+        lines.append(_("Final score = judges' score."))
+        return lines
+    name = vote_name(competition)
+    expert_share, vote_share = f"{100 * (1 - weight):g}", f"{100 * weight:g}"
+    lines.append(_("Final score = %(expert)s%% × judges' score + %(votes)s%% × %(name)s score.",
+                   expert=expert_share, votes=vote_share, name=name))
+    if competition.vote_basis == scoring.RANK_POINTS:
+        lines.append(_("The %(name)s score is by rank within the category: the most %(name)s give %(max)s, each "
+                       "place lower one n-th less (n entries in the category); none give 0.",
+                       name=name, max=maximum))
+    else:
+        lines.append(_("The %(name)s score is an entry's %(name)s divided by the most in its category, times "
+                       "%(max)s.", name=name, max=maximum))
+    return lines
 
 
 def conflicted_assignments(entry_ids):
@@ -193,6 +240,16 @@ def missing_sheet_count(entry_ids, conflicted=()):
 # -- computing -------------------------------------------------------------------
 
 
+EPOCH = datetime(1970, 1, 1)
+VOTES_REACHED_AT = "votes_reached_at"
+# Between equal votes, a special award by votes goes to the entry that reached its count first.
+REACHED_FIRST = scoring.by_extra(VOTES_REACHED_AT, higher_wins=False)
+
+
+def _timestamp(moment):
+    return None if moment is None else (moment - EPOCH).total_seconds()
+
+
 def _category_key(category_id):
     return str(category_id)
 
@@ -209,7 +266,8 @@ def compute(competition):
     entry_ids = list(entry_by_id)
     preview.conflicted_sheets = conflicted_assignments(entry_ids)
     preview.missing_sheets = missing_sheet_count(entry_ids, preview.conflicted_sheets)
-    votes = vote_counts(competition)
+    tallies = vote_tallies(competition)
+    votes = {entry_id: count for entry_id, (count, _reached) in tallies.items()}
     rows = submitted_score_rows(entry_ids, preview.conflicted_sheets)
     scored_ids = {row[0] for row in rows}
     unscored = [entry for entry in entries if entry.id not in scored_ids]
@@ -223,12 +281,14 @@ def compute(competition):
             for criterion in competition.criteria
         ))
         library_entries = [
-            scoring.Entry(entry.id, _category_key(entry.category_id), entry.submitted_at, votes.get(entry.id, 0))
+            scoring.Entry(entry.id, _category_key(entry.category_id), entry.submitted_at, votes.get(entry.id, 0),
+                          {VOTES_REACHED_AT: _timestamp(tallies.get(entry.id, (0, None))[1])})
             for entry in entries if entry.id in scored_ids
         ]
         aggregation = scoring.Aggregation(method=competition.aggregation_method,
                                           normalise_judges=competition.normalise_judges,
-                                          vote_weight=competition.vote_weight)
+                                          vote_weight=competition.vote_weight,
+                                          vote_basis=competition.vote_basis)
         chain = scoring.tie_break_chain(competition.tie_breaks or [])
         scores = scoring.score_entries(rubric, library_entries, scoring.sheets_from_rows(rows), aggregation)
         ranking = scoring.rank_by_category(scores, chain)
@@ -287,7 +347,7 @@ def _special_awards(competition, scores, chain, entry_by_id):
         if award.basis == VOTES:
             winners = scoring_awards.special_award(
                 scores, award.name, lambda score: score.votes or None, winners=award.winners,
-                per_category=award.per_category, tie_breaks=chain, policy=competition.quota_policy,
+                per_category=award.per_category, tie_breaks=(REACHED_FIRST, *chain), policy=competition.quota_policy,
             )
             entries = [entry_by_id[winner.entry_id] for winner in winners]
         else:

@@ -36,6 +36,9 @@ SCORE_DECIMALS = 4
 MEAN = "mean"
 TRIMMED_MEAN = "trimmed_mean"
 AGGREGATION_METHODS = (MEAN, TRIMMED_MEAN)
+RELATIVE_TO_BEST = "relative"  # votes / most votes in the category * max total
+RANK_POINTS = "rank_points"  # by rank in votes within the category: first max total, each place one step less
+VOTE_BASES = (RELATIVE_TO_BEST, RANK_POINTS)
 
 EntryId = Hashable
 JudgeId = Hashable
@@ -185,16 +188,23 @@ class Aggregation:
       method then applies to the normalised totals (the trimmed mean drops
       the highest and lowest of those).
     - ``vote_weight`` w in [0, 1]: final = (1 - w) * expert part + w * vote
-      part, where the vote part is ``votes / most votes in the category *
-      rubric.max_total`` (0 for every entry of a category without votes).
+      part. With ``vote_basis`` ``"relative"`` the vote part is ``votes / most
+      votes in the category * rubric.max_total``; with ``"rank_points"`` it is
+      ``max_total * (n - rank + 1) / n``, where n counts the category's entries
+      and rank is the entry's place by votes (equal votes share the better
+      place). Either way an entry without votes gets 0, and so does every entry
+      of a category without votes.
     """
 
     method: str = MEAN
     normalise_judges: bool = False
     rescale_normalised: bool = True
     vote_weight: float = 0.0
+    vote_basis: str = RELATIVE_TO_BEST
 
     def __post_init__(self):
+        if self.vote_basis not in VOTE_BASES:
+            raise ValueError(f"unknown vote basis {self.vote_basis!r}; use one of {', '.join(VOTE_BASES)}")
         if self.method not in AGGREGATION_METHODS:
             raise ValueError(f"unknown aggregation method {self.method!r}; use one of {', '.join(AGGREGATION_METHODS)}")
         if not _is_finite_number(self.vote_weight) or not 0 <= self.vote_weight <= 1:
@@ -259,7 +269,7 @@ def score_entries(
     expert_totals = _normalised_totals(totals) if aggregation.normalise_judges else totals
     if aggregation.normalise_judges and aggregation.rescale_normalised:
         expert_totals = _rescaled(expert_totals, totals)
-    vote_parts = _vote_parts(entries_by_id, rubric.max_total)
+    vote_parts = _vote_parts(entries_by_id, rubric.max_total, aggregation.vote_basis)
     weight = aggregation.vote_weight
 
     names = rubric.names
@@ -399,14 +409,26 @@ def _mean_and_sd(values: Sequence[float]) -> tuple[float, float]:
     return mean, math.sqrt(variance)
 
 
-def _vote_parts(entries_by_id: Mapping[EntryId, Entry], max_total: float) -> dict[EntryId, float]:
-    most_votes: dict[str, int] = defaultdict(int)
+def _vote_parts(entries_by_id: Mapping[EntryId, Entry], max_total: float,
+                basis: str = RELATIVE_TO_BEST) -> dict[EntryId, float]:
+    by_category: dict[str, list[Entry]] = defaultdict(list)
     for entry in entries_by_id.values():
-        most_votes[entry.category] = max(most_votes[entry.category], entry.votes)
-    return {
-        entry_id: (entry.votes / most_votes[entry.category] * max_total if most_votes[entry.category] else 0.0)
-        for entry_id, entry in entries_by_id.items()
-    }
+        by_category[entry.category].append(entry)
+    parts: dict[EntryId, float] = {}
+    for members in by_category.values():
+        most = max(entry.votes for entry in members)
+        if basis == RANK_POINTS:
+            size = len(members)
+            ordered = sorted((entry.votes for entry in members), reverse=True)
+            place = {}  # votes -> rank: 1 + how many entries have more votes
+            for index, votes in enumerate(ordered):
+                place.setdefault(votes, index + 1)
+            for entry in members:
+                parts[entry.entry_id] = max_total * (size - place[entry.votes] + 1) / size if entry.votes else 0.0
+        else:
+            for entry in members:
+                parts[entry.entry_id] = entry.votes / most * max_total if most else 0.0
+    return parts
 
 
 def _aggregate(values: list[float], method: str) -> float:

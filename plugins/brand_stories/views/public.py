@@ -35,6 +35,7 @@ def statuses():
 @bp.route("/live")
 @public
 def index():
+    pagecache.skip()  # statuses change with the host's console, not with published content
     sessions = db.session.scalars(
         db.select(LiveSession).order_by(LiveSession.status != LIVE, LiveSession.status == ENDED,
                                         LiveSession.starts_at.desc().nulls_last(), LiveSession.position,

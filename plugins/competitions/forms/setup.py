@@ -30,7 +30,7 @@ from plugins.competitions.configuration import (
     SLUG_MAX,
 )
 from plugins.competitions.models import FIELD_MODES, MATERIAL_KINDS, SPECIAL_BASES, STAGE_KINDS, STAGE_LABELS
-from plugins.competitions.scoring import AGGREGATION_METHODS
+from plugins.competitions.scoring import AGGREGATION_METHODS, VOTE_BASES
 from plugins.competitions.scoring_awards import QUOTA_POLICIES
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
@@ -43,6 +43,8 @@ def field_modes():
 
 AGGREGATION_LABELS = {"mean": _l("Mean of the judges' scores"),
                       "trimmed_mean": _l("Trimmed mean (drop the highest and the lowest score)")}
+VOTE_BASIS_LABELS = {"relative": _l("Relative to the most votes in the category"),
+                     "rank_points": _l("Rank points: by place in votes within the category")}
 QUOTA_POLICY_LABELS = {"ties_take_higher_tier": _l("Entries tied at a quota boundary all take the higher tier"),
                        "strict_quota": _l("Quotas are strict: a tie at the boundary is broken or left out")}
 ATTACHMENT_KIND_LABELS = {"pdf": _l("PDF files"), "document": _l("Office documents"), "video": _l("Videos"),
@@ -127,7 +129,10 @@ class CompetitionForm(FlaskForm):
     normalise_judges = BooleanField(_l("Normalise each judge's scores (against lenient or strict judges)"))
     vote_weight = FloatField(_l("Weight of the public vote"), default=0.0,
                              validators=[InputRequired(), finite, NumberRange(0, 1)],
-                             description=_l("0 to 1; only counts when the competition has a public vote stage."))
+                             description=_l("0 to 1: the votes' share of the final score (a public vote stage, "
+                                            "or votes another plugin adds, such as live likes)."))
+    vote_basis = SelectField(_l("How votes become a score"),
+                             choices=[choice(basis, VOTE_BASIS_LABELS[basis]) for basis in VOTE_BASES])
     tie_breaks = SelectMultipleField(_l("Tie-breaks, in order"), validate_choice=False)
     quota_policy = SelectField(_l("Ties at a quota boundary"),
                                choices=[choice(p, QUOTA_POLICY_LABELS[p]) for p in QUOTA_POLICIES])

@@ -27,6 +27,7 @@ def tie_break_label(competition, name):
         "full_marks": _("Number of full marks"),
         "earlier_submission": _("Earlier submission"),
         "votes": _("Number of votes"),
+        f"extra:{service.VOTES_REACHED_AT}": _("Reached the count first"),
     }
     return labels.get(name, name)
 
@@ -57,6 +58,8 @@ def _render_preview(competition, special_form=None, status=200):
         competition=competition,
         preview=preview,
         entries=entries,
+        formula=service.score_formula(competition),
+        vote_name=service.vote_name(competition),
         judging_closed=service.judging_closed(competition),
         vote_closed=service.vote_closed(competition),
         tie_break_label=lambda name: tie_break_label(competition, name),
@@ -185,5 +188,6 @@ def results(slug):
         competition=competition,
         groups=service.published_by_category(competition),
         specials=service.published_specials(competition),
+        formula=service.score_formula(competition),
     )
 

@@ -14,7 +14,7 @@ from core.extensions import db
 from core.permissions import permission_required
 from core.sanitize import sanitize_html
 from core.users.models import utcnow
-from plugins.competitions import access, configuration
+from plugins.competitions import access, configuration, results
 from plugins.competitions.forms.setup import (
     CategoryForm,
     CompetitionForm,
@@ -185,7 +185,7 @@ def admin_edit(competition_id):
                   vote_weight=competition.vote_weight, tie_breaks=competition.tie_breaks)
             db.session.commit()
             flash(_("The settings have been saved."), "success")
-            if competition.vote_weight > 0 and not competition.has_vote:
+            if competition.vote_weight > 0 and not competition.has_vote and not results.has_other_votes(competition):
                 flash(_("The public vote has a weight but the competition has no public vote stage: "
                         "the weight counts only once you add one."), "warning")
             return redirect(url_for(".admin_edit", competition_id=competition.id))
@@ -214,6 +214,7 @@ def _save_settings(form, competition):
     competition.aggregation_method = form.aggregation_method.data
     competition.normalise_judges = form.normalise_judges.data
     competition.vote_weight = float(form.vote_weight.data)
+    competition.vote_basis = form.vote_basis.data
     competition.tie_breaks = list(form.tie_breaks.data)
     competition.quota_policy = form.quota_policy.data
     competition.tiers_per_category = form.tiers_per_category.data

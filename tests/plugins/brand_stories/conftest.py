@@ -101,6 +101,6 @@ def world(app):
     role = Role(name="contest-host", title="Contest host",
                 grants=[RolePermission(permission="brand_stories.host", granted=True)])
     host.roles = [*host.roles, role]
-    admin = make_user("admin", email="admin@example.org")
+    admin = make_user("admin", email="final-admin@example.org")
     db.session.commit()
     return Final(final, competition, sessions, entries, organisations, members, host, admin)

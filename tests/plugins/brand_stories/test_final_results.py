@@ -83,3 +83,41 @@ def test_the_counts_come_from_the_database(scored_final):
     acknowledged = db.session.scalar(db.select(db.func.sum(LikeBatchRecord.scoring)))
     assert total == acknowledged == 16
     assert sum(service.vote_counts(world.competition).values()) == 16
+
+
+def test_equal_scoring_likes_go_to_the_entry_that_reached_the_count_first(world):
+    competition = world.competition
+    competition.special_awards = [SpecialAward(name="最佳人气奖", basis="votes", winners=1, per_category=True)]
+    judges = [make_user("judge", email="judge@example.org")]
+    first, second, third = world.entries[0]
+    for entry in world.entries[0] + world.entries[1]:
+        sheet(entry, judges[0], competition.criteria[0], 5)
+    db.session.commit()
+    session = world.speech
+    ledger = get_runtime().ledger
+    # The second presenter is on stage first in this test; both end with 3 scoring likes.
+    for entry, start in ((second, 1_800_000_000), (first, 1_800_000_500)):
+        live.open_window(session, live.slot_of(session, entry.id), None)
+        for index in range(3):
+            ledger.record(LikeBatch(session.id, entry.id, device_viewer(f"v{index}"), 1, f"b-{entry.id}-{index:04d}"),
+                          now=start + index)
+        live.close_window(session, None)
+    schedule(competition, RESULTS)
+    preview = service.compute(competition)
+    popular = preview.specials[0]
+    assert [entry.id for entry in popular.entries] == [second.id]
+
+
+def test_the_results_pages_show_how_the_final_score_is_computed(app, world):
+    from plugins.competitions.results import score_formula
+    from tests.conftest import login
+
+    world.competition.vote_basis = "rank_points"
+    db.session.commit()
+    lines = [str(line) for line in score_formula(world.competition)]
+    assert "Final score = 70% × judges' score + 30% × scoring likes score." in lines
+    assert any(line.startswith("The scoring likes score is by rank within the category") for line in lines)
+    client = app.test_client()
+    login(client, world.admin)
+    page = client.get(f"/admin/competitions/{world.competition.id}/results").get_data(as_text=True)
+    assert "How the final score is computed" in page and "30% × scoring likes score" in page

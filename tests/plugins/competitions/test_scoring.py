@@ -222,6 +222,24 @@ def test_vote_weight_one_ranks_by_votes_alone_and_a_category_without_votes_score
     assert finals(scored) == {"a": 50, "b": 100, "c": 0}
 
 
+def test_rank_points_give_places_not_shares_and_ties_share_the_better_place():
+    entries = [Entry("a", "x", votes=900), Entry("b", "x", votes=30), Entry("c", "x", votes=30),
+               Entry("d", "x", votes=0), Entry("e", "y", votes=7)]
+    totals = {key: {"j": 50} for key in "abcde"}
+    scored = score_totals(totals, Aggregation(vote_weight=0.5, vote_basis="rank_points"), entries=entries)
+    # n = 4 in x: first 100, shared second 75 each, none for no votes; e alone in y: first.
+    assert {key: score.vote_score for key, score in scored.items()} == {"a": 100, "b": 75, "c": 75, "d": 0,
+                                                                       "e": 100}
+    assert finals(scored) == {"a": 75, "b": 62.5, "c": 62.5, "d": 25, "e": 75}
+    relative = score_totals(totals, Aggregation(vote_weight=0.5), entries=entries)
+    assert relative["b"].vote_score == round(30 / 900 * 100, 4)  # the same votes, a landslide leader
+
+
+def test_an_unknown_vote_basis_is_refused():
+    with pytest.raises(ValueError, match="vote basis"):
+        Aggregation(vote_basis="loudest")
+
+
 def test_votes_combine_with_rescaled_z_scores():
     entries = [Entry(entry_id, votes=votes) for entry_id, votes in (("x", 0), ("y", 0), ("z", 40))]
     scored = score_totals(LENIENT_AND_STRICT, Aggregation(normalise_judges=True, vote_weight=0.5), entries=entries)
