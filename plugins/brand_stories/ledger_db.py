@@ -116,7 +116,7 @@ class DbLedger:
             conn.execute(insert(batches).values(
                 session_id=batch.session_id, entry_id=batch.entry_id, viewer=batch.viewer,
                 batch_id=batch.batch_id, count=batch.count, hearts=outcome.accepted_hearts,
-                scoring=outcome.accepted_scoring, version=version, at_ms=at_ms))
+                scoring=outcome.accepted_scoring, version=version, at_ms=at_ms, network=batch.network))
             return outcome
 
     @staticmethod

@@ -31,6 +31,7 @@ a ledger; they are not part of these rules.
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from dataclasses import KW_ONLY, InitVar, dataclass, field
@@ -112,6 +113,7 @@ class LikeBatch:
     count: int
     batch_id: str
     _: KW_ONLY
+    network: str = ""  # the sender's network (network_of), kept for the anomaly report; not a rule
     max_batch: InitVar[int] = MAX_BATCH
 
     def __post_init__(self, max_batch: int) -> None:
@@ -124,9 +126,12 @@ class LikeBatch:
             raise LikeRefused(BAD_COUNT, BAD_REQUEST, f"count must be an integer from 1 to {max_batch}")
         if not isinstance(self.batch_id, str) or not BATCH_ID_RE.fullmatch(self.batch_id):
             raise LikeRefused(BAD_BATCH_ID, BAD_REQUEST, "batch_id must be 8 to 64 characters of A-Z a-z 0-9 _ -")
+        if not isinstance(self.network, str) or len(self.network) > 64:
+            raise ValueError("network must be a string of at most 64 characters")
 
     @classmethod
-    def from_payload(cls, session_id: int, viewer: str, payload: Any, *, max_batch: int = MAX_BATCH) -> LikeBatch:
+    def from_payload(cls, session_id: int, viewer: str, payload: Any, *, max_batch: int = MAX_BATCH,
+                     network: str = "") -> LikeBatch:
         """Build a batch from the JSON body ``{"entry_id", "count", "batch_id"}`` of
         ``POST /api/v1/live/<session_id>/likes``; unknown keys are refused."""
         if not isinstance(payload, dict):
@@ -140,6 +145,7 @@ class LikeBatch:
             viewer,
             payload.get("count"),
             payload.get("batch_id"),
+            network=network,
             max_batch=max_batch,
         )
 
@@ -195,6 +201,19 @@ def stream_id_key(stream_id: str | bytes) -> tuple[int, int]:
         stream_id = stream_id.decode()
     ms, _, seq = stream_id.partition("-")
     return int(ms), int(seq or 0)
+
+
+def network_of(address: str | None) -> str:
+    """The network an address belongs to, as the anomaly report groups senders: the /24 of an
+    IPv4 address, the /48 of an IPv6 one (a phone's own address changes within it); "" if unknown."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return ""
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
 def check_window(open_entry_id: int | None, entry_id: int) -> None:

@@ -120,6 +120,25 @@ class LikeBatchRecord(db.Model):
     scoring = db.Column(db.Integer, nullable=False)
     version = db.Column(db.Integer, nullable=False)
     at_ms = db.Column(db.BigInteger, nullable=False)  # when the ledger accepted it, epoch milliseconds
+    network = db.Column(db.String(64), nullable=False, default="")  # the sender's /24 (IPv4) or /48 (IPv6)
+
+
+class Void(db.Model):
+    """A viewer whose likes in a session a manager voided (the anomaly report): their counts are
+    taken out of the totals, and the rows stay for the record."""
+
+    __tablename__ = "brand_stories_voids"
+    __table_args__ = (db.UniqueConstraint("session_id", "viewer"),)
+    id = db.Column(db.Integer, primary_key=True)
+    session_id = db.Column(db.ForeignKey("brand_stories_sessions.id", ondelete="CASCADE"), nullable=False)
+    viewer = db.Column(db.String(210), nullable=False)
+    reason = db.Column(db.String(500), nullable=False)
+    hearts = db.Column(db.Integer, nullable=False)  # what was taken out of the totals
+    scoring = db.Column(db.Integer, nullable=False)
+    voided_by_id = db.Column(db.ForeignKey("core_users.id", ondelete="SET NULL"))
+    voided_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    voided_by = db.relationship("User")
 
 
 class FlushMark(db.Model):

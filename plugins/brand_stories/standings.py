@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.extensions import db
 
+from .anomalies import voided_viewers
 from .models import LikeBatchRecord, LikeTotal, LiveFinal
 from .runtime import get_runtime
 
@@ -33,10 +34,15 @@ def vote_tallies(competition):
     counts = dict(db.session.execute(
         db.select(LikeTotal.entry_id, db.func.sum(LikeTotal.scoring))
         .where(LikeTotal.session_id.in_(session_ids)).group_by(LikeTotal.entry_id)).all())
-    reached = dict(db.session.execute(
-        db.select(LikeBatchRecord.entry_id, db.func.max(LikeBatchRecord.at_ms))
-        .where(LikeBatchRecord.session_id.in_(session_ids), LikeBatchRecord.scoring > 0)
-        .group_by(LikeBatchRecord.entry_id)).all())
+    reached = {}
+    voided = voided_viewers(session_ids)  # their batches did not bring anyone to the count
+    for entry_id, session_id, viewer, at_ms in db.session.execute(
+            db.select(LikeBatchRecord.entry_id, LikeBatchRecord.session_id, LikeBatchRecord.viewer,
+                      db.func.max(LikeBatchRecord.at_ms))
+            .where(LikeBatchRecord.session_id.in_(session_ids), LikeBatchRecord.scoring > 0)
+            .group_by(LikeBatchRecord.entry_id, LikeBatchRecord.session_id, LikeBatchRecord.viewer)):
+        if (session_id, viewer) not in voided:
+            reached[entry_id] = max(reached.get(entry_id, at_ms), at_ms)
     return [(entry_id, int(count), _moment(reached.get(entry_id)))
             for entry_id, count in sorted(counts.items()) if count]
 

@@ -210,3 +210,4 @@ def admin_session_delete(session_id):
 
 
 from plugins.brand_stories.views import admin_order  # noqa: E402,F401  (running orders and finalists)
+from plugins.brand_stories.views import admin_anomalies  # noqa: E402,F401  (the anomaly report)
