@@ -297,7 +297,11 @@ def memo(key, build):
     cache = get_cache()
     if cache is None or not current_app.config.get("MEMO_CACHE", True):
         return build()
-    version, _ = cache.state()
+    try:
+        version, _ = cache.state()
+    except Exception:  # the version lives in Redis, which may be down: build it, as without a cache
+        log.warning("page cache unavailable; building %s without it", key, exc_info=True)
+        return build()
     now = time.time()
     found = cache.memos.get(key)
     if found is not None and found[0] == version and found[1] > now:

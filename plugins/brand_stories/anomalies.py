@@ -73,7 +73,7 @@ class Report:
 
 
 def report(session: LiveSession) -> Report:
-    get_runtime().flush_now()
+    get_runtime().flush_now(strict=False)
     voided = {void.viewer for void in voids_of(session)}
     titles = {slot.entry_id: slot.entry.title for slot in session.slots}
     return Report(session, _tappers(session, titles, voided), _bursts(session),
@@ -137,6 +137,17 @@ def _bursts(session):
 # -- voiding ---------------------------------------------------------------------------
 
 
+def _flush_before_change():
+    """A void changes the totals: they must first hold every like (scale-out: Redis's journal)."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    try:
+        get_runtime().flush_now()
+    except (RedisConnectionError, RedisTimeoutError):
+        raise VoidRefused(_("The live counts cannot be reached right now. Try again in a moment.")) from None
+
+
 def _check_can_change(session):
     if session.current_entry_id is not None:
         raise VoidRefused(_("Close the open presentation window first."))
@@ -152,7 +163,7 @@ def void_viewer(session: LiveSession, viewer: str, reason: str, actor) -> Void:
     if len(reason) > REASON_MAX:
         raise VoidRefused(_("The reason may be at most %(max)d characters.", max=REASON_MAX))
     _check_can_change(session)
-    get_runtime().flush_now()
+    _flush_before_change()
     if db.session.scalar(db.select(Void.id).where(Void.session_id == session.id, Void.viewer == viewer)):
         raise VoidRefused(_("This viewer's likes are already voided."))
     rows = db.session.scalars(db.select(ViewerLikes).where(ViewerLikes.session_id == session.id,

@@ -244,8 +244,9 @@ class MemoryBroadcaster:
             return sum(len(s) for s in self._subs.values())
 
     def active_sessions(self) -> list[int]:
+        """Sessions someone here listens to (subscriptions, or SSE streams reading a channel)."""
         with self._lock:
-            return sorted(self._subs)
+            return sorted(set(self._subs) | set(self._channels))
 
     def forget(self, session_id: int) -> None:
         """Drop the remembered snapshot (after ``clear_session``: versions restart)."""

@@ -57,7 +57,8 @@ def apply_delta(conn, delta) -> None:
          delta.hearts, delta.scoring, session_id=delta.session_id, entry_id=delta.entry_id, viewer=delta.viewer)
     conn.execute(insert(batches).values(
         session_id=delta.session_id, entry_id=delta.entry_id, viewer=delta.viewer, batch_id=delta.batch_id,
-        count=delta.hearts, hearts=delta.hearts, scoring=delta.scoring, version=delta.version, at_ms=delta.at_ms))
+        count=delta.hearts, hearts=delta.hearts, scoring=delta.scoring, version=delta.version, at_ms=delta.at_ms,
+        network=delta.network))
 
 
 def flush_round(engine, ledger, consumer: str, *, before_commit=None) -> tuple[int, int]:
@@ -82,11 +83,15 @@ def flush_round(engine, ledger, consumer: str, *, before_commit=None) -> tuple[i
 
 
 def flush(engine, ledger, consumer: str) -> int:
-    """Drain the journal (bounded); returns the number of deltas applied."""
+    """Drain the journal (bounded); returns the number of deltas applied.
+
+    Rounds go on until one reads nothing: a round that found pending deltas (a dead
+    flusher's, or its own after a failed ack) reads only those, never the new ones
+    behind them, so "fewer than a full round" does not mean the journal is drained."""
     applied = 0
     for _round in range(MAX_ROUNDS):
         read, done = flush_round(engine, ledger, consumer)
         applied += done
-        if read < ROUND_SIZE:
+        if read == 0:
             break
     return applied

@@ -108,6 +108,7 @@ class MemoryLedger:
                     batch_id=batch.batch_id,
                     version=state.version,
                     at_ms=at_ms,
+                    network=batch.network,
                 )
             )
             return outcome

@@ -82,11 +82,12 @@ _REFUSALS = {
 }
 
 # KEYS: meta, hearts, scoring, used, batch, stream
-# ARGV: entry, viewer, count, batch_id, session, batch ttl, at ms
+# ARGV: entry, viewer, count, batch_id, session, batch ttl, at ms, network
 RECORD_LUA = """
 local meta, hearts, scoring, used, bkey, stream = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local entry, viewer, count_s, batch, session, ttl, at = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local count = tonumber(count_s)
+local network = ARGV[8] or ''
 
 local prev = redis.call('GET', bkey)
 if prev then
@@ -118,7 +119,7 @@ end
 local version = redis.call('HINCRBY', meta, 'version', 1)
 local id = redis.call('XADD', stream, '*',
   'session', session, 'entry', entry, 'viewer', viewer, 'hearts', count_s,
-  'scoring', tostring(scored), 'batch', batch, 'version', tostring(version), 'at', at)
+  'scoring', tostring(scored), 'batch', batch, 'version', tostring(version), 'at', at, 'net', network)
 redis.call('SET', bkey, count_s .. '|' .. tostring(scored) .. '|' .. entry .. '|' .. count_s, 'EX', ttl)
 return {'ok', count_s, tostring(scored), tostring(version), id}
 """
@@ -209,6 +210,7 @@ class RedisLedger:
                 str(batch.session_id),
                 str(self.batch_ttl),
                 str(at_ms),
+                batch.network,
             ],
         )
         kind = _text(reply[0])
@@ -263,6 +265,7 @@ class RedisLedger:
             batch_id=fields["batch"],
             version=int(fields["version"]),
             at_ms=int(fields["at"]),
+            network=fields.get("net", ""),
         )
 
     def ensure_group(self) -> None:
@@ -277,15 +280,20 @@ class RedisLedger:
                 raise
         self._group_ready = True
 
-    def _read(self, consumer: str, start: str, count: int) -> tuple[list[Delta], list[str]]:
+    def _grouped(self, command, *args, **kwargs):
+        """Run a consumer-group command, re-creating the group once if Redis lost it (the
+        stream key deleted, or Redis restarted without its data) since ``ensure_group``."""
         try:
-            reply = self.redis.xreadgroup(GROUP, consumer, {self.stream: start}, count=count)
+            return command(*args, **kwargs)
         except ResponseError as error:
             if "NOGROUP" not in str(error):
                 raise
             self._group_ready = False
             self.ensure_group()
-            reply = self.redis.xreadgroup(GROUP, consumer, {self.stream: start}, count=count)
+            return command(*args, **kwargs)
+
+    def _read(self, consumer: str, start: str, count: int) -> tuple[list[Delta], list[str]]:
+        reply = self._grouped(self.redis.xreadgroup, GROUP, consumer, {self.stream: start}, count=count)
         if isinstance(reply, dict):  # RESP3: {stream: [[(id, fields), ...]]}
             messages = []
             for batch in reply.values():
@@ -309,7 +317,8 @@ class RedisLedger:
         claimed, cursor = 0, "0-0"
         while True:
             # Not JUSTID: redis-py then drops the cursor from the reply.
-            reply = self.redis.xautoclaim(self.stream, GROUP, consumer, min_idle_ms, start_id=cursor, count=500)
+            reply = self._grouped(self.redis.xautoclaim, self.stream, GROUP, consumer, min_idle_ms,
+                                  start_id=cursor, count=500)
             cursor, ids = _text(reply[0]), reply[1]
             claimed += len(ids)
             deleted = reply[2] if len(reply) > 2 else []
@@ -346,7 +355,7 @@ class RedisLedger:
     def pending_count(self) -> int:
         """Deltas delivered to a flusher and not yet acknowledged."""
         self.ensure_group()
-        return int(self.redis.xpending(self.stream, GROUP)["pending"])
+        return int(self._grouped(self.redis.xpending, self.stream, GROUP)["pending"])
 
     def backlog(self) -> int:
         """Deltas in the stream: pending plus not yet delivered (monitoring)."""

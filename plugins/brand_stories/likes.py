@@ -193,6 +193,7 @@ class Delta:
     batch_id: str
     version: int
     at_ms: int
+    network: str = ""
 
 
 def stream_id_key(stream_id: str | bytes) -> tuple[int, int]:

@@ -8,20 +8,23 @@ API's ``error``) and a translated message for people.
 from __future__ import annotations
 
 import secrets
+import time
+from dataclasses import dataclass
 
 from flask import current_app, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from limits import RateLimitItemPerMinute
+from sqlalchemy import select
 
 from core.audit import audit
 from core.extensions import db, limiter
 from core.users.models import utcnow
 from plugins.competitions.models import Entry
 
-from .likes import LikeBatch, LikeRefused, device_viewer, member_viewer
-from .models import ENDED, LIVE, SCHEDULED, LikeTotal, LiveFinal, LiveSession, Slot
+from .likes import LikeBatch, LikeRefused, Snapshot, device_viewer, member_viewer, network_of
+from .models import DEVICES, ENDED, LIVE, SCHEDULED, LikeTotal, LiveFinal, LiveSession, Slot
 from .runtime import get_runtime
 
 DEVICE_COOKIE = "bs_device"
@@ -62,9 +65,52 @@ class LiveRefused(Exception):
         return {"error": self.code, "message": self.message}
 
     @classmethod
-    def from_like(cls, refused: LikeRefused, final: LiveFinal | None = None) -> LiveRefused:
-        params = {"max": final.max_batch if final else 200} if refused.code == "bad_count" else {}
+    def from_like(cls, refused: LikeRefused, settings=None) -> LiveRefused:
+        params = {"max": settings.max_batch if settings else 200} if refused.code == "bad_count" else {}
         return cls(refused.code, refused.status, **params)
+
+
+# -- what the like endpoint needs, without the ORM ----------------------------------
+
+
+@dataclass(frozen=True)
+class LikeSettings:
+    """A session's like settings, as the like endpoint needs them on every tap: read with one
+    query on a connection of its own and kept for SETTINGS_SECONDS, so that a tap touches no ORM
+    object and holds no pool connection while the ledger commits."""
+
+    session_id: int
+    final_id: int
+    allows_devices: bool
+    max_batch: int
+    viewer_batches_per_minute: int
+    ip_batches_per_minute: int
+
+
+SETTINGS_SECONDS = 2.0  # a change in the final's settings reaches the like endpoint this much later
+
+
+def like_settings(session_id: int) -> LikeSettings | None:
+    """The settings of a session (None for no such session), at most SETTINGS_SECONDS old."""
+    engine = db.engine
+    cache = get_runtime().settings_cache
+    now = time.monotonic()
+    found = cache.get(session_id)
+    if found is not None and found[0] > now:
+        return found[1]
+    finals, sessions_table = LiveFinal.__table__, LiveSession.__table__
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(finals.c.id, finals.c.viewers, finals.c.max_batch, finals.c.viewer_batches_per_minute,
+                   finals.c.ip_batches_per_minute)
+            .join(sessions_table, sessions_table.c.final_id == finals.c.id)
+            .where(sessions_table.c.id == session_id)).first()
+    settings = None if row is None else LikeSettings(session_id, row.id, row.viewers == DEVICES, row.max_batch,
+                                                     row.viewer_batches_per_minute, row.ip_batches_per_minute)
+    if len(cache) > 10_000:
+        cache.clear()
+    cache[session_id] = (now + SETTINGS_SECONDS, settings)
+    return settings
 
 
 # -- viewers -----------------------------------------------------------------------
@@ -89,11 +135,11 @@ def device_id(token: str | None) -> str | None:
     return found if isinstance(found, str) and 8 <= len(found) <= 64 else None
 
 
-def viewer_for(final: LiveFinal, user, token: str | None) -> str:
+def viewer_for(settings: LikeSettings, user, token: str | None) -> str:
     """The viewer key: a signed-in member, else (if the final allows) a device with a signed token."""
     if user is not None and user.is_authenticated:
         return member_viewer(user.id)
-    if not final.allows_devices:
+    if not settings.allows_devices:
         raise LiveRefused("sign_in", 401)
     found = device_id(token)
     if found is None:
@@ -101,46 +147,66 @@ def viewer_for(final: LiveFinal, user, token: str | None) -> str:
     return device_viewer(found)
 
 
-def check_rates(final: LiveFinal, viewer: str, address: str) -> None:
+def check_rates(settings: LikeSettings, viewer: str, address: str) -> None:
     """Per-viewer and per-IP budgets of like batches per minute; beyond them, refused (429)."""
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return
     strategy = limiter.limiter
-    if not strategy.hit(RateLimitItemPerMinute(final.viewer_batches_per_minute), "bs-viewer", str(final.id), viewer):
-        raise LiveRefused("viewer_rate", 429)
-    if not strategy.hit(RateLimitItemPerMinute(final.ip_batches_per_minute), "bs-ip", str(final.id), address):
-        raise LiveRefused("ip_rate", 429)
+    try:
+        final = str(settings.final_id)
+        if not strategy.hit(RateLimitItemPerMinute(settings.viewer_batches_per_minute), "bs-viewer", final, viewer):
+            raise LiveRefused("viewer_rate", 429)
+        if not strategy.hit(RateLimitItemPerMinute(settings.ip_batches_per_minute), "bs-ip", final, address):
+            raise LiveRefused("ip_rate", 429)
+    except _storage_errors() as error:
+        # The limits' storage is Redis in scale-out: with Redis down the ledger refuses the batch
+        # (503 "unavailable") right after; a 500 from here would tell the phone nothing.
+        current_app.logger.warning("brand_stories: like rate limits skipped, storage unavailable: %s", error)
 
 
 # -- likes ----------------------------------------------------------------------------
 
 
-def record_likes(session: LiveSession, viewer: str, payload):
+def record_likes(settings: LikeSettings, viewer: str, payload, address: str = ""):
     """Count one batch; returns the ledger's Outcome. Refusals raise LiveRefused."""
-    final = session.final
     try:
-        batch = LikeBatch.from_payload(session.id, viewer, payload, max_batch=final.max_batch)
+        batch = LikeBatch.from_payload(settings.session_id, viewer, payload, max_batch=settings.max_batch,
+                                       network=network_of(address))
     except LikeRefused as refused:
-        raise LiveRefused.from_like(refused, final) from None
+        raise LiveRefused.from_like(refused, settings) from None
     runtime = get_runtime()
+    # Give back the request's pool connection (a member's user was loaded with one) before waiting
+    # for the ledger's commit: many taps in flight, each holding one, would exhaust the pool.
+    db.session.rollback()
     try:
         outcome = runtime.ledger.record(batch)
     except LikeRefused as refused:
-        raise LiveRefused.from_like(refused, final) from None
+        raise LiveRefused.from_like(refused, settings) from None
     except _unavailable_errors() as error:
         current_app.logger.warning("brand_stories: like refused, ledger unavailable: %s", error)
         raise LiveRefused("unavailable", 503) from None
     if not outcome.duplicate:
-        runtime.changed(session.id)
+        runtime.changed(settings.session_id)
     return outcome
 
 
-def _unavailable_errors():
+def _redis_errors():
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return (RedisConnectionError, RedisTimeoutError)
+
+
+def _unavailable_errors():
     from sqlalchemy.exc import OperationalError
 
-    return (RedisConnectionError, RedisTimeoutError, OperationalError)
+    return (*_redis_errors(), OperationalError)
+
+
+def _storage_errors():
+    from limits.errors import StorageError
+
+    return (*_redis_errors(), StorageError)
 
 
 # -- the host's console ---------------------------------------------------------------
@@ -233,7 +299,14 @@ def _target(session):
 
 
 def snapshot(session: LiveSession):
-    return get_runtime().ledger.snapshot(session.id)
+    """The ledger's snapshot. Scale-out with Redis unreachable: the database's counts (flushed at
+    least once a second and at every window change) and the session row's open window, so the
+    pages keep serving; likes are refused meanwhile (record_likes: 503 "unavailable")."""
+    try:
+        return get_runtime().ledger.snapshot(session.id)
+    except _redis_errors() as error:
+        current_app.logger.warning("brand_stories: live counts from the database, Redis unavailable: %s", error)
+        return Snapshot(session.id, session.version, session.current_entry_id, database_counts([session.id]))
 
 
 def database_counts(session_ids) -> dict[int, tuple[int, int]]:
@@ -244,16 +317,6 @@ def database_counts(session_ids) -> dict[int, tuple[int, int]]:
         db.select(LikeTotal.entry_id, db.func.sum(LikeTotal.hearts), db.func.sum(LikeTotal.scoring))
         .where(LikeTotal.session_id.in_(list(session_ids))).group_by(LikeTotal.entry_id))
     return {entry_id: (int(hearts or 0), int(scoring or 0)) for entry_id, hearts, scoring in rows}
-
-
-def scoring_likes_for(competition) -> list[tuple[int, int]]:
-    """The hook answer for competitions: scoring likes per entry of this final's competition."""
-    final = db.session.scalar(db.select(LiveFinal).where(LiveFinal.competition_id == competition.id))
-    if final is None:
-        return []
-    get_runtime().flush_now()
-    counts = database_counts([session.id for session in final.sessions])
-    return [(entry_id, scoring) for entry_id, (_hearts, scoring) in counts.items() if scoring]
 
 
 def state(session: LiveSession, snap=None) -> dict:

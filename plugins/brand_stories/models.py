@@ -26,6 +26,7 @@ SESSION_STATUSES = {SCHEDULED: _l("Not started yet"), LIVE: _l("Live"), ENDED: _
 
 
 class LiveFinal(db.Model):
+    __pagecache_ignore__ = True  # the live pages skip the page cache
     __tablename__ = "brand_stories_finals"
     id = db.Column(db.Integer, primary_key=True)
     competition_id = db.Column(db.ForeignKey("competitions_competitions.id", ondelete="CASCADE"),
@@ -35,7 +36,7 @@ class LiveFinal(db.Model):
     viewers = db.Column(db.String(20), nullable=False, default=MEMBERS)
     max_batch = db.Column(db.Integer, nullable=False, default=200)  # taps in one batch
     viewer_batches_per_minute = db.Column(db.Integer, nullable=False, default=240)
-    ip_batches_per_minute = db.Column(db.Integer, nullable=False, default=12000)  # a venue shares few IPs
+    ip_batches_per_minute = db.Column(db.Integer, nullable=False, default=60000)  # a venue shares few IPs
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
     competition = db.relationship("Competition", foreign_keys=[competition_id])
@@ -49,6 +50,7 @@ class LiveFinal(db.Model):
 
 
 class LiveSession(db.Model):
+    __pagecache_ignore__ = True  # the live pages skip the page cache
     __tablename__ = "brand_stories_sessions"
     id = db.Column(db.Integer, primary_key=True)
     final_id = db.Column(db.ForeignKey("brand_stories_finals.id", ondelete="CASCADE"), nullable=False)
@@ -76,6 +78,7 @@ class Slot(db.Model):
     """A finalist's place in a session's running order, with its presentation window."""
 
     __tablename__ = "brand_stories_slots"
+    __pagecache_ignore__ = True
     __table_args__ = (db.UniqueConstraint("session_id", "entry_id"),)
     id = db.Column(db.Integer, primary_key=True)
     session_id = db.Column(db.ForeignKey("brand_stories_sessions.id", ondelete="CASCADE"), nullable=False)
@@ -90,6 +93,7 @@ class Slot(db.Model):
 
 
 class LikeTotal(db.Model):
+    __pagecache_ignore__ = True  # the live pages skip the page cache
     __tablename__ = "brand_stories_like_totals"
     session_id = db.Column(db.ForeignKey("brand_stories_sessions.id", ondelete="CASCADE"), primary_key=True)
     entry_id = db.Column(db.ForeignKey("competitions_entries.id", ondelete="CASCADE"), primary_key=True)
@@ -98,6 +102,7 @@ class LikeTotal(db.Model):
 
 
 class ViewerLikes(db.Model):
+    __pagecache_ignore__ = True  # the live pages skip the page cache
     __tablename__ = "brand_stories_viewer_likes"
     session_id = db.Column(db.ForeignKey("brand_stories_sessions.id", ondelete="CASCADE"), primary_key=True)
     entry_id = db.Column(db.ForeignKey("competitions_entries.id", ondelete="CASCADE"), primary_key=True)
@@ -107,6 +112,7 @@ class ViewerLikes(db.Model):
 
 
 class LikeBatchRecord(db.Model):
+    __pagecache_ignore__ = True  # the live pages skip the page cache
     __tablename__ = "brand_stories_like_batches"
     __table_args__ = (db.UniqueConstraint("session_id", "viewer", "batch_id"),
                       db.Index("ix_brand_stories_like_batches_session_entry", "session_id", "entry_id"))
@@ -128,6 +134,7 @@ class Void(db.Model):
     taken out of the totals, and the rows stay for the record."""
 
     __tablename__ = "brand_stories_voids"
+    __pagecache_ignore__ = True
     __table_args__ = (db.UniqueConstraint("session_id", "viewer"),)
     id = db.Column(db.Integer, primary_key=True)
     session_id = db.Column(db.ForeignKey("brand_stories_sessions.id", ondelete="CASCADE"), nullable=False)
@@ -145,6 +152,7 @@ class FlushMark(db.Model):
     """The last Redis stream id whose delta is committed here (the flush protocol of ledger_redis)."""
 
     __tablename__ = "brand_stories_flush_marks"
+    __pagecache_ignore__ = True
     stream = db.Column(db.String(200), primary_key=True)
     last_applied_id = db.Column(db.String(40), nullable=False, default="0-0")
     flushed_at = db.Column(db.DateTime)

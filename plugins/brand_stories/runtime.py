@@ -90,8 +90,10 @@ class LiveRuntime:
                 self.ledger = DbLedger(db.engine)
             self.flusher = None
         self.publisher = Coalescer(PUBLISH_INTERVAL, self.publish_now, "brand-stories-publish")
+        self.settings_cache: dict = {}  # session id -> (valid until, live.LikeSettings): the like endpoint's
         self._streams = 0
         self._streams_lock = threading.Lock()
+        self._listen_lock = threading.Lock()
         self._heartbeat: threading.Thread | None = None
 
     @property
@@ -119,14 +121,27 @@ class LiveRuntime:
         with self.app.app_context():
             flush(db.engine, self.ledger, self.consumer)
 
-    def flush_now(self) -> int:
+    def flush_now(self, *, strict: bool = True) -> int:
         """Scale-out: apply Redis's journal to the database now (window close, results). Returns
-        the number of deltas applied; 0 in the embedded mode, where there is nothing to flush."""
+        the number of deltas applied; 0 in the embedded mode, where there is nothing to flush.
+
+        ``strict=False`` is for readers (results, reports) that should still answer while Redis is
+        unreachable: the database then has every like up to the last flush (at most a second
+        before Redis went away); the error is logged and 0 returned."""
         if self.flusher is None:
             return 0
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+
         from .flusher import flush
 
-        return flush(db.engine, self.ledger, self.consumer)
+        try:
+            return flush(db.engine, self.ledger, self.consumer)
+        except (RedisConnectionError, RedisTimeoutError) as error:
+            if strict:
+                raise
+            log.warning("brand_stories: read without a flush, Redis unavailable: %s", error)
+            return 0
 
     # -- streams -------------------------------------------------------------
 
@@ -136,8 +151,18 @@ class LiveRuntime:
             if self._heartbeat is None:
                 self._heartbeat = threading.Thread(target=self._beat, name="brand-stories-heartbeat", daemon=True)
                 self._heartbeat.start()
-        if self.remote is not None:
-            self.remote.start()
+        self._listen()
+
+    def _listen(self) -> None:
+        """Start the pub/sub listener (scale-out). With Redis unreachable the stream still serves
+        this process's snapshots and heartbeats; the heartbeat thread tries again every beat."""
+        if self.remote is None:
+            return
+        with self._listen_lock:  # one listener, however many streams open at once
+            try:
+                self.remote.start()  # nothing to do when it runs
+            except Exception as error:
+                log.warning("brand_stories: live updates from other workers paused, Redis unavailable: %s", error)
 
     def stream_closed(self) -> None:
         with self._streams_lock:
@@ -151,6 +176,7 @@ class LiveRuntime:
         while True:
             time.sleep(HEARTBEAT_SECONDS)
             self.fanout.wake_all()
+            self._listen()
             with self._streams_lock:
                 if self._streams <= 0:
                     self._heartbeat = None

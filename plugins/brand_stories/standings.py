@@ -27,7 +27,7 @@ def vote_tallies(competition):
     final = final_of(competition)
     if final is None:
         return []
-    get_runtime().flush_now()
+    get_runtime().flush_now(strict=False)  # Redis down: the database has all but the last second
     session_ids = [session.id for session in final.sessions]
     if not session_ids:
         return []

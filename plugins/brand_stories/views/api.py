@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.api.errors import ApiError
+from core.extensions import limiter
 from core.permissions import public
 
 from plugins.brand_stories import live
@@ -40,6 +41,16 @@ def session_state(session_id):
     """
     session = get_or_404(LiveSession, session_id)
     return jsonify(live.state(session))
+
+
+LIKES_ENDPOINT = "brand_stories_api.session_likes"
+
+
+@limiter.request_filter
+def _likes_have_budgets_of_their_own():
+    """Likes answer to the final's per-viewer and per-network budgets (live.check_rates), not to the
+    API-wide budget every /api/ blueprint shares: a venue's phones share one address."""
+    return request.endpoint == LIKES_ENDPOINT
 
 
 @api_bp.route("/<int:session_id>/likes", methods=["POST"])
@@ -95,8 +106,7 @@ def session_likes(session_id):
         503:
           description: Likes are paused (the ledger is unreachable).
     """
-    session = get_or_404(LiveSession, session_id)
-    return like_response(session, request.headers.get(live.DEVICE_HEADER))
+    return like_response(session_id, request.headers.get(live.DEVICE_HEADER))
 
 
 @api_bp.route("/devices", methods=["POST"])

@@ -14,7 +14,7 @@ from core.extensions import db, limiter
 from core.permissions import json_error, public
 
 from plugins.brand_stories import live
-from plugins.brand_stories.access import HOST, can, get_or_404
+from plugins.brand_stories.access import HOST, MAX_ID, can, get_or_404
 from plugins.brand_stories.broadcast import parse_last_event_id, sse_heartbeat
 from plugins.brand_stories.models import ENDED, LIVE, SESSION_STATUSES, LiveSession
 from plugins.brand_stories.runtime import get_runtime
@@ -79,16 +79,20 @@ def board(session_id):
 def like(session_id):
     """Taps from the audience page: JSON ``{"entry_id", "count", "batch_id"}`` with the CSRF
     token in ``X-CSRFToken``; the viewer is the signed-in member or the device cookie."""
-    session = _session(session_id)
-    return like_response(session, request.cookies.get(live.DEVICE_COOKIE))
+    return like_response(session_id, request.cookies.get(live.DEVICE_COOKIE))
 
 
-def like_response(session, device_token):
-    """Shared by this view and the API: count one batch and answer JSON."""
+def like_response(session_id, device_token):
+    """Shared by this view and the API: count one batch and answer JSON. The hot path of a live
+    final: no ORM object, no pool connection held while the ledger commits."""
+    settings = live.like_settings(session_id) if 0 < session_id <= MAX_ID else None
+    if settings is None:
+        return json_error(404, live.MESSAGES["bad_session"], code="bad_session")
     try:
-        viewer = live.viewer_for(session.final, current_user, device_token)
-        live.check_rates(session.final, viewer, live.request_address())
-        outcome = live.record_likes(session, viewer, request.get_json(silent=True))
+        viewer = live.viewer_for(settings, current_user, device_token)
+        address = live.request_address()
+        live.check_rates(settings, viewer, address)
+        outcome = live.record_likes(settings, viewer, request.get_json(silent=True), address)
     except live.LiveRefused as refused:
         response = json_error(refused.status, refused.message, code=refused.code)
         if refused.status == 429:
@@ -110,7 +114,7 @@ def events(session_id):
     runtime = get_runtime()
     channel = runtime.fanout.channel(session.id)
     if channel.version < 0:
-        runtime.fanout.publish(runtime.ledger.snapshot(session.id))
+        runtime.fanout.publish(live.snapshot(session))
     last = parse_last_event_id(request.headers.get("Last-Event-ID"))
     last = -1 if last is None else last
     # The generator runs after the request's app context is gone (no stream_with_context):

@@ -365,3 +365,21 @@ def test_the_openapi_document_describes_the_live_api(app, world):
     assert likes["requestBody"]["content"]["application/json"]["schema"]["required"] == ["entry_id", "count",
                                                                                          "batch_id"]
     assert "/live/{session_id}/events" in document["paths"]["/api/v1/live/{session_id}"]["get"]["description"]
+
+
+def test_api_likes_answer_to_the_finals_budgets_not_the_api_wide_one(app_factory):
+    app = app_factory(RATELIMIT_ENABLED=True, API_RATE_LIMIT="2 per minute")
+    with app.app_context():
+        from .conftest import make_final
+
+        _final, _competition, sessions, entries, _orgs = make_final()
+        session, first = sessions[0], entries[0][0]
+        live.open_window(session, session.slots[0], None)
+        client = app.test_client()
+        headers = {live.DEVICE_HEADER: live.new_device_token()}
+        answers = [client.post(f"/api/v1/live/{session.id}/likes", headers=headers,
+                               json={"entry_id": first.id, "count": 1, "batch_id": f"api-b{i:05d}"}).status_code
+                   for i in range(4)]
+        assert answers == [200, 200, 200, 200]
+        states = [client.get(f"/api/v1/live/{session.id}").status_code for _ in range(3)]
+        assert states[-1] == 429  # the rest of the API keeps its budget
