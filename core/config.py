@@ -1,6 +1,7 @@
 """Configuration: defaults here, then instance/config.py, then GUILDHALL_* variables."""
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 # Settings that may come from the environment, with the type they are parsed as.
@@ -149,10 +150,18 @@ def ensure_secret_key(instance_path):
     """Read the instance's secret key, creating it on first run."""
     path = Path(instance_path) / "secret_key"
     if not path.exists():
+        # Several workers may start at once: each writes a whole key to a file of its own and
+        # links it into place; the first link wins and every worker reads that one key.
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
+        fd, draft = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(draft)
     return path.read_text().strip()
 
 

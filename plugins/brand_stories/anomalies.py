@@ -15,6 +15,7 @@ there first), so the report and the final scores agree.
 """
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -25,6 +26,8 @@ from core.extensions import db
 
 from .models import LikeBatchRecord, LikeTotal, LiveSession, ViewerLikes, Void
 from .runtime import get_runtime
+
+log = logging.getLogger(__name__)
 
 TICK_MS = 500  # the phone page sends at most one batch per half second
 NONSTOP_MIN_WINDOW_MS = 10_000  # shorter windows say nothing
@@ -172,13 +175,14 @@ def void_viewer(session: LiveSession, viewer: str, reason: str, actor) -> Void:
         raise VoidRefused(_("This viewer has no likes in this session."))
     for row in rows:
         _adjust_total(session.id, row.entry_id, -row.hearts, -row.scoring)
+    session.version += 1  # the embedded ledger's version: streams pick the change up
     void = Void(session_id=session.id, viewer=viewer, reason=reason, voided_by_id=getattr(actor, "id", None),
                 hearts=sum(row.hearts for row in rows), scoring=sum(row.scoring for row in rows))
     db.session.add(void)
     audit("brand_stories.likes_voided", f"live session {session.id}: {session.title}", actor=actor, viewer=viewer,
           reason=reason, hearts=void.hearts, scoring=void.scoring)
     db.session.commit()
-    get_runtime().publish_now(session.id)
+    _follow_live_counts(session, rows, -1)
     return void
 
 
@@ -190,11 +194,25 @@ def restore_viewer(session: LiveSession, void: Void, actor) -> None:
                                                            ViewerLikes.viewer == void.viewer)).all()
     for row in rows:
         _adjust_total(session.id, row.entry_id, row.hearts, row.scoring)
+    session.version += 1
     audit("brand_stories.likes_restored", f"live session {session.id}: {session.title}", actor=actor,
           viewer=void.viewer, hearts=void.hearts, scoring=void.scoring)
     db.session.delete(void)
     db.session.commit()
-    get_runtime().publish_now(session.id)
+    _follow_live_counts(session, rows, +1)
+
+
+def _follow_live_counts(session, rows, sign):
+    """The database changed (the truth for results); the live counts follow. Scale-out keeps them in
+    Redis: adjust there too (if that fails, the results are still right; the live pages lag)."""
+    runtime = get_runtime()
+    try:
+        if runtime.scale_out:
+            for row in rows:
+                runtime.ledger.adjust(session.id, row.entry_id, sign * row.hearts, sign * row.scoring)
+        runtime.publish_now(session.id)
+    except Exception:
+        log.exception("brand_stories: live counts of session %s not adjusted after a void", session.id)
 
 
 def _adjust_total(session_id, entry_id, hearts, scoring):

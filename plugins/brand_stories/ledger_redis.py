@@ -220,6 +220,17 @@ class RedisLedger:
         outcome = Outcome(int(_text(reply[1])), int(_text(reply[2])))
         return outcome.as_duplicate() if kind == "duplicate" else outcome
 
+    def adjust(self, session_id: int, entry_id: int, hearts: int, scoring: int) -> int:
+        """Add (or, negative, take away) counts outside the like rules: a manager voided or restored
+        a viewer's likes in the database, and the live counts follow. Returns the new version."""
+        meta, hearts_key, scoring_key = self._keys(session_id)
+        with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hincrby(hearts_key, str(entry_id), hearts)
+            pipe.hincrby(scoring_key, str(entry_id), scoring)
+            pipe.hincrby(meta, "version", 1)
+            *_, version = pipe.execute()
+        return int(version)
+
     # -- reading ---------------------------------------------------------
 
     def snapshot(self, session_id: int) -> Snapshot:

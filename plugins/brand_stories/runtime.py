@@ -87,7 +87,8 @@ class LiveRuntime:
             self.flusher = Coalescer(FLUSH_INTERVAL, self._flush, "brand-stories-flush")
         else:
             with app.app_context():
-                self.ledger = DbLedger(db.engine)
+                self.engine = db.engine
+            self.ledger = DbLedger(self.engine)
             self.flusher = None
         self.publisher = Coalescer(PUBLISH_INTERVAL, self.publish_now, "brand-stories-publish")
         self.settings_cache: dict = {}  # session id -> (valid until, live.LikeSettings): the like endpoint's
@@ -95,6 +96,7 @@ class LiveRuntime:
         self._streams_lock = threading.Lock()
         self._listen_lock = threading.Lock()
         self._heartbeat: threading.Thread | None = None
+        self._watcher: threading.Thread | None = None
 
     @property
     def scale_out(self) -> bool:
@@ -151,6 +153,9 @@ class LiveRuntime:
             if self._heartbeat is None:
                 self._heartbeat = threading.Thread(target=self._beat, name="brand-stories-heartbeat", daemon=True)
                 self._heartbeat.start()
+            if self.remote is None and self._watcher is None:
+                self._watcher = threading.Thread(target=self._watch, name="brand-stories-watch", daemon=True)
+                self._watcher.start()
         self._listen()
 
     def _listen(self) -> None:
@@ -183,9 +188,43 @@ class LiveRuntime:
                     return
 
 
+    def _watch(self) -> None:
+        """Embedded mode: follow likes and windows that another process wrote (the simulator, a
+        second worker on the same database). Every PUBLISH_INTERVAL, while streams are open here,
+        one query reads the versions of the sessions they watch; a newer one is published."""
+        from sqlalchemy import select
+
+        from .models import LiveSession
+
+        table = LiveSession.__table__
+        while True:
+            time.sleep(PUBLISH_INTERVAL)
+            with self._streams_lock:
+                if self._streams <= 0:
+                    self._watcher = None
+                    return
+            watched = self.fanout.active_sessions()
+            if not watched:
+                continue
+            try:
+                with self.engine.connect() as conn:
+                    versions = conn.execute(select(table.c.id, table.c.version).where(table.c.id.in_(watched))).all()
+                for session_id, version in versions:
+                    if version > self.fanout.channel(session_id).version:
+                        self.publish_now(session_id)
+            except Exception:  # logged; the next round tries again
+                log.exception("brand_stories: watching the database for live changes failed")
+
+
+_creating = threading.Lock()
+
+
 def get_runtime(app=None) -> LiveRuntime:
     app = app or current_app._get_current_object()
     runtime = app.extensions.get(EXTENSION)
     if runtime is None:
-        runtime = app.extensions[EXTENSION] = LiveRuntime(app)
+        with _creating:  # two first requests at once must not make two runtimes (two fan-outs)
+            runtime = app.extensions.get(EXTENSION)
+            if runtime is None:
+                runtime = app.extensions[EXTENSION] = LiveRuntime(app)
     return runtime

@@ -48,6 +48,26 @@ def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path):
     assert other.config["SECRET_KEY"] != first.config["SECRET_KEY"]
 
 
+def test_workers_starting_at_once_agree_on_one_whole_secret_key(tmp_path):
+    import threading
+
+    from core.config import ensure_secret_key
+
+    keys, barrier = [], threading.Barrier(8)
+
+    def start():
+        barrier.wait()
+        keys.append(ensure_secret_key(tmp_path))
+
+    workers = [threading.Thread(target=start) for _ in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert len(keys) == 8 and len(set(keys)) == 1 and len(keys[0]) == 64
+    assert [path.name for path in tmp_path.iterdir()] == ["secret_key"]  # no drafts left behind
+
+
 def test_default_database_is_sqlite_in_the_instance_folder(tmp_path):
     from core.app import create_app
 

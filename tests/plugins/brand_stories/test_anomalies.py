@@ -117,3 +117,11 @@ def test_the_report_page_voids_a_whole_burst_and_only_managers_see_it(app, suspi
     refused = client.post(f"/admin/live/sessions/{world.speech.id}/void", data={"viewer": "d:script-0001"},
                           follow_redirects=True)
     assert "Give the reason" in refused.get_data(as_text=True)
+
+
+def test_a_void_reaches_the_live_counts_and_a_new_version(suspicious):
+    session, entry = suspicious.speech, suspicious.entries[0][0]
+    before = live.snapshot(session)
+    anomalies.void_viewer(session, "d:script-0001", "A script.", suspicious.admin)
+    after = live.snapshot(session)
+    assert after.counts[entry.id] == (37, 26) and after.version == before.version + 1

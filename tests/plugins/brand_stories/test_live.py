@@ -383,3 +383,24 @@ def test_api_likes_answer_to_the_finals_budgets_not_the_api_wide_one(app_factory
         assert answers == [200, 200, 200, 200]
         states = [client.get(f"/api/v1/live/{session.id}").status_code for _ in range(3)]
         assert states[-1] == 429  # the rest of the API keeps its budget
+
+
+def test_the_stream_follows_likes_another_process_wrote(app, world):
+    """Embedded mode: the simulator (or a second worker) writes to the same database; the streams
+    of this process pick the new version up from the database."""
+    import threading
+
+    from plugins.brand_stories.ledger_db import DbLedger
+    from plugins.brand_stories.likes import LikeBatch
+
+    session, first = world.speech, world.entries[0][0]
+    live.open_window(session, session.slots[0], None)
+    response = app.test_client().get(f"/live/{session.id}/events")
+    events = []
+    reader = threading.Thread(target=lambda: events.extend(read_events(response, 3)), daemon=True)
+    reader.start()
+    other_process = DbLedger(db.engine)  # not this app's runtime: nothing here is told of the like
+    other_process.record(LikeBatch(session.id, first.id, "d:elsewhere-1", 6, "elsewhere-0001"))
+    reader.join(timeout=5)
+    assert not reader.is_alive(), "the stream never sent the other process's like"
+    assert '"hearts":6,"scoring":1' in events[2]

@@ -578,3 +578,21 @@ def test_a_worker_without_redis_serves_the_live_pages(scale, app_factory):
     assert state.status_code == 200 and state.get_json()["current"]["hearts"] == 2
     for path in (f"/live/{scale.session.id}", f"/live/{scale.session.id}/board"):
         assert client.get(path).status_code == 200, path
+
+
+def test_a_void_takes_the_likes_out_of_the_database_and_of_the_live_counts_in_redis(scale):
+    from plugins.brand_stories import anomalies
+
+    first = scale.entries[0]
+    open_first(scale)
+    tokens = [device(scale.a), device(scale.b)]
+    assert send(scale.a, scale.session, tokens[0], first, 5, "void-b00001").status_code == 200
+    assert send(scale.b, scale.session, tokens[1], first, 2, "void-b00002").status_code == 200
+    session = db.session.get(LiveSession, scale.session.id)
+    live.close_window(session, None)
+    viewer = f"d:{live.device_id(tokens[0])}"
+    before = scale.ledger.snapshot(session.id)
+    anomalies.void_viewer(session, viewer, "A script.", None)
+    assert db_totals(session.id) == {first.id: (2, 2)}  # K = 3 here
+    after = scale.ledger.snapshot(session.id)
+    assert after.counts == {first.id: (2, 2)} and after.version == before.version + 1
