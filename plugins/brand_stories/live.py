@@ -92,14 +92,22 @@ SETTINGS_SECONDS = 2.0  # a change in the final's settings reaches the like endp
 
 def like_settings(session_id: int) -> LikeSettings | None:
     """The settings of a session (None for no such session), at most SETTINGS_SECONDS old."""
-    engine = db.engine
-    cache = get_runtime().settings_cache
-    now = time.monotonic()
+    runtime = get_runtime()
+    cache = runtime.settings_cache
     found = cache.get(session_id)
-    if found is not None and found[0] > now:
+    if found is not None and found[0] > time.monotonic():
         return found[1]
+    with runtime.settings_lock:  # one query when a crowd of taps finds the cache empty, not one each
+        found = cache.get(session_id)
+        now = time.monotonic()
+        if found is not None and found[0] > now:
+            return found[1]
+        return _load_like_settings(session_id, cache, now)
+
+
+def _load_like_settings(session_id, cache, now):
     finals, sessions_table = LiveFinal.__table__, LiveSession.__table__
-    with engine.connect() as conn:
+    with db.engine.connect() as conn:
         row = conn.execute(
             select(finals.c.id, finals.c.viewers, finals.c.max_batch, finals.c.viewer_batches_per_minute,
                    finals.c.ip_batches_per_minute)
@@ -125,20 +133,30 @@ def new_device_token() -> str:
 
 
 def device_id(token: str | None) -> str | None:
+    """The device id a signed token carries, or None. A phone sends its token with every batch:
+    tokens verified once are remembered (per app, since the key is the app's)."""
     if not token or len(token) > 200:
         return None
+    verified = get_runtime().device_tokens
+    if token in verified:
+        return verified[token]
     try:
         data = _device_serializer().loads(token)
     except BadSignature:
         return None
     found = data.get("d") if isinstance(data, dict) else None
-    return found if isinstance(found, str) and 8 <= len(found) <= 64 else None
+    found = found if isinstance(found, str) and 8 <= len(found) <= 64 else None
+    if found is not None:
+        if len(verified) >= 100_000:
+            verified.clear()
+        verified[token] = found
+    return found
 
 
-def viewer_for(settings: LikeSettings, user, token: str | None) -> str:
+def viewer_for(settings: LikeSettings, member_id: int | None, token: str | None) -> str:
     """The viewer key: a signed-in member, else (if the final allows) a device with a signed token."""
-    if user is not None and user.is_authenticated:
-        return member_viewer(user.id)
+    if member_id is not None:
+        return member_viewer(member_id)
     if not settings.allows_devices:
         raise LiveRefused("sign_in", 401)
     found = device_id(token)
@@ -175,9 +193,6 @@ def record_likes(settings: LikeSettings, viewer: str, payload, address: str = ""
     except LikeRefused as refused:
         raise LiveRefused.from_like(refused, settings) from None
     runtime = get_runtime()
-    # Give back the request's pool connection (a member's user was loaded with one) before waiting
-    # for the ledger's commit: many taps in flight, each holding one, would exhaust the pool.
-    db.session.rollback()
     try:
         outcome = runtime.ledger.record(batch)
     except LikeRefused as refused:

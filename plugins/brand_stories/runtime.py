@@ -92,6 +92,8 @@ class LiveRuntime:
             self.flusher = None
         self.publisher = Coalescer(PUBLISH_INTERVAL, self.publish_now, "brand-stories-publish")
         self.settings_cache: dict = {}  # session id -> (valid until, live.LikeSettings): the like endpoint's
+        self.device_tokens: dict = {}  # signed device token -> device id, verified once
+        self.settings_lock = threading.Lock()
         self._streams = 0
         self._streams_lock = threading.Lock()
         self._listen_lock = threading.Lock()

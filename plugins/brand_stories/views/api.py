@@ -43,14 +43,15 @@ def session_state(session_id):
     return jsonify(live.state(session))
 
 
-LIKES_ENDPOINT = "brand_stories_api.session_likes"
+LIKE_ENDPOINTS = frozenset({"brand_stories_api.session_likes", "brand_stories.like"})
 
 
 @limiter.request_filter
 def _likes_have_budgets_of_their_own():
     """Likes answer to the final's per-viewer and per-network budgets (live.check_rates), not to the
-    API-wide budget every /api/ blueprint shares: a venue's phones share one address."""
-    return request.endpoint == LIKES_ENDPOINT
+    API-wide budget every /api/ blueprint shares (a venue's phones share one address), and the
+    limiter has nothing else to check for them: it skips them at once."""
+    return request.endpoint in LIKE_ENDPOINTS
 
 
 @api_bp.route("/<int:session_id>/likes", methods=["POST"])

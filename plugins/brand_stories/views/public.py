@@ -85,11 +85,15 @@ def like(session_id):
 def like_response(session_id, device_token):
     """Shared by this view and the API: count one batch and answer JSON. The hot path of a live
     final: no ORM object, no pool connection held while the ledger commits."""
+    member_id = current_user.id if current_user.is_authenticated else None
+    # Give back the pool connection this request may hold (the plugin states, the user) before
+    # taking others: a crowd of taps, each holding one and waiting for a second, exhausts the pool.
+    db.session.rollback()
     settings = live.like_settings(session_id) if 0 < session_id <= MAX_ID else None
     if settings is None:
         return json_error(404, live.MESSAGES["bad_session"], code="bad_session")
     try:
-        viewer = live.viewer_for(settings, current_user, device_token)
+        viewer = live.viewer_for(settings, member_id, device_token)
         address = live.request_address()
         live.check_rates(settings, viewer, address)
         outcome = live.record_likes(settings, viewer, request.get_json(silent=True), address)
