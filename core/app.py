@@ -4,6 +4,7 @@ from pathlib import Path
 
 import jinja2
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import pagecache, web
 from core.config import load_config
@@ -20,6 +21,9 @@ def create_app(config=None, instance_path=None):
     app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     load_config(app, config)
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     # Models must be imported before migrations or the first query.
     from core import audit, mail, plugins  # noqa: F401

@@ -21,6 +21,7 @@ ENV_SETTINGS = {
     "MAIL_DEFAULT_SENDER": str,
     "REQUIRE_TOTP_FOR_ROLES": list,
     "SESSION_COOKIE_SECURE": bool,
+    "TRUSTED_PROXIES": int,
     "PLUGIN_STATE_TTL": float,
     "SANITIZER": str,
     "SITE_NAME": str,
@@ -73,6 +74,9 @@ class Defaults:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # set True behind HTTPS (production checklist)
+    # Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For/-Proto/-Host are then
+    # believed, so rate limits and the live finals' network budgets see the visitor's address.
+    TRUSTED_PROXIES = 0
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
@@ -146,6 +150,15 @@ def env_overrides(environ=None):
     return found
 
 
+def _write_exclusively(path, text):
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+
+
 def ensure_secret_key(instance_path):
     """Read the instance's secret key, creating it on first run."""
     path = Path(instance_path) / "secret_key"
@@ -157,9 +170,12 @@ def ensure_secret_key(instance_path):
         try:
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_hex(32))
-            os.link(draft, path)
-        except FileExistsError:
-            pass
+            try:
+                os.link(draft, path)
+            except FileExistsError:
+                pass
+            except OSError:  # a filesystem without hard links: create it exclusively instead
+                _write_exclusively(path, Path(draft).read_text())
         finally:
             os.unlink(draft)
     return path.read_text().strip()

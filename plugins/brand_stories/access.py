@@ -17,3 +17,18 @@ def get_or_404(model, object_id):
     if not 0 < object_id <= MAX_ID:
         abort(404)
     return db.get_or_404(model, object_id)
+
+
+def shown_to(user, session):
+    """Whether the public pages show this session: its final's competition is listed on the site,
+    or the user runs or sets up finals (they rehearse before it is)."""
+    return session.final.competition.listed or can(user, HOST) or can(user, MANAGE)
+
+
+def public_session_or_404(user, session_id):
+    from .models import LiveSession
+
+    session = get_or_404(LiveSession, session_id)
+    if not shown_to(user, session):
+        abort(404)
+    return session

@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from core.audit import audit
 from core.extensions import db
 
-from .models import LikeBatchRecord, LikeTotal, LiveSession, ViewerLikes, Void
+from .models import ENDED, LikeBatchRecord, LikeTotal, LiveSession, ViewerLikes, Void
 from .runtime import get_runtime
 
 log = logging.getLogger(__name__)
@@ -120,21 +120,30 @@ def _bursts(session):
                   db.func.sum(LikeBatchRecord.scoring))
         .where(LikeBatchRecord.session_id == session.id, LikeBatchRecord.network != "")
         .group_by(LikeBatchRecord.network, LikeBatchRecord.viewer))
-    firsts = defaultdict(lambda: defaultdict(list))
+    firsts = defaultdict(list)  # network -> [(first seen ms, viewer)]
     scoring = defaultdict(int)
-    viewers = defaultdict(list)
     for network, viewer, first_at, viewer_scoring in rows:
-        firsts[network][first_at // BURST_BUCKET_MS].append(viewer)
+        firsts[network].append((first_at, viewer))
         scoring[network] += int(viewer_scoring or 0)
-        viewers[network].append(viewer)
     total = sum(scoring.values()) or 1
     found = []
-    for network, buckets in firsts.items():
-        bucket, members = max(buckets.items(), key=lambda item: (len(item[1]), -item[0]))
-        if len(members) >= BURST_VIEWERS:
-            found.append(Burst(network, len(viewers[network]), len(members), bucket * BURST_BUCKET_MS,
-                               scoring[network], round(scoring[network] / total, 3), sorted(viewers[network])))
+    for network, seen in firsts.items():
+        peak, peak_at = _densest(sorted(seen))
+        if peak >= BURST_VIEWERS:
+            found.append(Burst(network, len(seen), peak, peak_at, scoring[network],
+                               round(scoring[network] / total, 3), sorted(viewer for _at, viewer in seen)))
     return sorted(found, key=lambda burst: (-burst.peak, burst.network))
+
+
+def _densest(seen):
+    """The most first sightings within any BURST_BUCKET_MS (a sliding window), and when it began."""
+    best, best_at, start = 0, 0, 0
+    for end in range(len(seen)):
+        while seen[end][0] - seen[start][0] >= BURST_BUCKET_MS:
+            start += 1
+        if end - start + 1 > best:
+            best, best_at = end - start + 1, seen[start][0]
+    return best, best_at
 
 
 # -- voiding ---------------------------------------------------------------------------
@@ -152,8 +161,10 @@ def _flush_before_change():
 
 
 def _check_can_change(session):
-    if session.current_entry_id is not None:
-        raise VoidRefused(_("Close the open presentation window first."))
+    """Voids change totals that likes also change: only once the session has ended, when no like can
+    arrive any more (so a voided viewer cannot add more, and nothing races the change)."""
+    if session.status != ENDED:
+        raise VoidRefused(_("End the session first: likes can be voided once no more can arrive."))
     if session.final.competition.results_published:
         raise VoidRefused(_("The final's results are published. Withdraw them before changing the likes."))
 
@@ -173,53 +184,56 @@ def void_viewer(session: LiveSession, viewer: str, reason: str, actor) -> Void:
                                                            ViewerLikes.viewer == viewer)).all()
     if not rows:
         raise VoidRefused(_("This viewer has no likes in this session."))
-    for row in rows:
-        _adjust_total(session.id, row.entry_id, -row.hearts, -row.scoring)
-    session.version += 1  # the embedded ledger's version: streams pick the change up
+    taken = {row.entry_id: (row.hearts, row.scoring) for row in rows}
+    _change_totals(session, taken, -1)
     void = Void(session_id=session.id, viewer=viewer, reason=reason, voided_by_id=getattr(actor, "id", None),
-                hearts=sum(row.hearts for row in rows), scoring=sum(row.scoring for row in rows))
+                hearts=sum(h for h, _s in taken.values()), scoring=sum(s for _h, s in taken.values()),
+                amounts={str(entry): list(counts) for entry, counts in taken.items()})
     db.session.add(void)
     audit("brand_stories.likes_voided", f"live session {session.id}: {session.title}", actor=actor, viewer=viewer,
           reason=reason, hearts=void.hearts, scoring=void.scoring)
     db.session.commit()
-    _follow_live_counts(session, rows, -1)
+    _follow_live_counts(session, taken, -1)
     return void
 
 
 def restore_viewer(session: LiveSession, void: Void, actor) -> None:
+    """Put back exactly what the void took out."""
     if void.session_id != session.id:
         raise VoidRefused(_("This void belongs to another session."))
     _check_can_change(session)
-    rows = db.session.scalars(db.select(ViewerLikes).where(ViewerLikes.session_id == session.id,
-                                                           ViewerLikes.viewer == void.viewer)).all()
-    for row in rows:
-        _adjust_total(session.id, row.entry_id, row.hearts, row.scoring)
-    session.version += 1
+    taken = {int(entry): (int(hearts), int(scoring)) for entry, (hearts, scoring) in (void.amounts or {}).items()}
+    _change_totals(session, taken, +1)
     audit("brand_stories.likes_restored", f"live session {session.id}: {session.title}", actor=actor,
           viewer=void.viewer, hearts=void.hearts, scoring=void.scoring)
     db.session.delete(void)
     db.session.commit()
-    _follow_live_counts(session, rows, +1)
+    _follow_live_counts(session, taken, +1)
 
 
-def _follow_live_counts(session, rows, sign):
+def _change_totals(session, amounts, sign):
+    """Add or take away counts per entry, and bump the embedded ledger's version so that streams
+    follow; in-place updates, so a value read earlier is never written back."""
+    for entry_id, (hearts, scoring) in amounts.items():
+        db.session.execute(db.update(LikeTotal).where(LikeTotal.session_id == session.id,
+                                                      LikeTotal.entry_id == entry_id)
+                           .values(hearts=LikeTotal.hearts + sign * hearts,
+                                   scoring=LikeTotal.scoring + sign * scoring))
+    db.session.execute(db.update(LiveSession).where(LiveSession.id == session.id)
+                       .values(version=LiveSession.version + 1))
+
+
+def _follow_live_counts(session, amounts, sign):
     """The database changed (the truth for results); the live counts follow. Scale-out keeps them in
     Redis: adjust there too (if that fails, the results are still right; the live pages lag)."""
     runtime = get_runtime()
     try:
         if runtime.scale_out:
-            for row in rows:
-                runtime.ledger.adjust(session.id, row.entry_id, sign * row.hearts, sign * row.scoring)
+            for entry_id, (hearts, scoring) in amounts.items():
+                runtime.ledger.adjust(session.id, entry_id, sign * hearts, sign * scoring)
         runtime.publish_now(session.id)
     except Exception:
         log.exception("brand_stories: live counts of session %s not adjusted after a void", session.id)
-
-
-def _adjust_total(session_id, entry_id, hearts, scoring):
-    total = db.session.get(LikeTotal, (session_id, entry_id))
-    if total is not None:
-        total.hearts += hearts
-        total.scoring += scoring
 
 
 def voided_viewers(session_ids):

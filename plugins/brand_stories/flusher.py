@@ -49,13 +49,23 @@ def _add(conn, table, where, hearts: int, scoring: int, **key) -> None:
         conn.execute(insert(table).values(hearts=hearts, scoring=scoring, **key))
 
 
+def _insert_once(conn):
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(batches).on_conflict_do_nothing(
+        index_elements=[batches.c.session_id, batches.c.viewer, batches.c.batch_id])
+
+
 def apply_delta(conn, delta) -> None:
     _add(conn, totals, and_(totals.c.session_id == delta.session_id, totals.c.entry_id == delta.entry_id),
          delta.hearts, delta.scoring, session_id=delta.session_id, entry_id=delta.entry_id)
     _add(conn, viewer_likes, and_(viewer_likes.c.session_id == delta.session_id,
                                   viewer_likes.c.entry_id == delta.entry_id, viewer_likes.c.viewer == delta.viewer),
          delta.hearts, delta.scoring, session_id=delta.session_id, entry_id=delta.entry_id, viewer=delta.viewer)
-    conn.execute(insert(batches).values(
+    # A batch id Redis has forgotten (after its day-long memory) may come back: the first record stays.
+    conn.execute(_insert_once(conn).values(
         session_id=delta.session_id, entry_id=delta.entry_id, viewer=delta.viewer, batch_id=delta.batch_id,
         count=delta.hearts, hearts=delta.hearts, scoring=delta.scoring, version=delta.version, at_ms=delta.at_ms,
         network=delta.network))

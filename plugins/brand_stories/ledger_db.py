@@ -179,9 +179,12 @@ class DbLedger:
         try:
             with self.engine.begin() as conn:
                 self._apply_in(conn, group)
-        except Exception as error:  # nothing of the group was committed
+        except BaseException as error:  # nothing of the group was committed: nobody may hear "counted"
             for pending in group:
-                pending.outcome, pending.error = None, error
+                pending.outcome, pending.error = None, error if isinstance(error, Exception) else RuntimeError(
+                    "the like ledger was interrupted")
+            if not isinstance(error, Exception):
+                raise
         finally:
             for pending in group:
                 pending.done.set()
@@ -193,14 +196,16 @@ class DbLedger:
         viewer_deltas: dict[tuple[int, int, str], list[int]] = defaultdict(lambda: [0, 0])
         total_deltas: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
         rows = []
+        # Lock every session of the group first, in id order: two processes whose groups hold the
+        # same sessions then wait for each other instead of deadlocking.
+        for sid in sorted({pending.batch.session_id for pending in group}):
+            states[sid] = None
+            if self._locked(conn, sid):
+                row = conn.execute(STATE, {"sid": sid}).first()
+                states[sid] = _SessionState(row.current_entry_id, row.cap, row.version)
         for pending in group:
             batch = pending.batch
             sid = batch.session_id
-            if sid not in states:
-                states[sid] = None
-                if self._locked(conn, sid):
-                    row = conn.execute(STATE, {"sid": sid}).first()
-                    states[sid] = _SessionState(row.current_entry_id, row.cap, row.version)
             state = states[sid]
             try:
                 if state is None:

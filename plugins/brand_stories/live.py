@@ -21,7 +21,7 @@ from sqlalchemy import select
 from core.audit import audit
 from core.extensions import db, limiter
 from core.users.models import utcnow
-from plugins.competitions.models import Entry
+from plugins.competitions.models import Competition, Entry
 
 from .likes import LikeBatch, LikeRefused, Snapshot, device_viewer, member_viewer, network_of
 from .models import DEVICES, ENDED, LIVE, SCHEDULED, LikeTotal, LiveFinal, LiveSession, Slot
@@ -106,13 +106,15 @@ def like_settings(session_id: int) -> LikeSettings | None:
 
 
 def _load_like_settings(session_id, cache, now):
-    finals, sessions_table = LiveFinal.__table__, LiveSession.__table__
+    """A session of a final not listed on the site takes no likes (its pages are hidden too)."""
+    finals, sessions_table, competitions = LiveFinal.__table__, LiveSession.__table__, Competition.__table__
     with db.engine.connect() as conn:
         row = conn.execute(
             select(finals.c.id, finals.c.viewers, finals.c.max_batch, finals.c.viewer_batches_per_minute,
                    finals.c.ip_batches_per_minute)
             .join(sessions_table, sessions_table.c.final_id == finals.c.id)
-            .where(sessions_table.c.id == session_id)).first()
+            .join(competitions, competitions.c.id == finals.c.competition_id)
+            .where(sessions_table.c.id == session_id, competitions.c.listed.is_(True))).first()
     settings = None if row is None else LikeSettings(session_id, row.id, row.viewers == DEVICES, row.max_batch,
                                                      row.viewer_batches_per_minute, row.ip_batches_per_minute)
     if len(cache) > 10_000:
@@ -197,7 +199,7 @@ def record_likes(settings: LikeSettings, viewer: str, payload, address: str = ""
         outcome = runtime.ledger.record(batch)
     except LikeRefused as refused:
         raise LiveRefused.from_like(refused, settings) from None
-    except _unavailable_errors() as error:
+    except unavailable_errors() as error:
         current_app.logger.warning("brand_stories: like refused, ledger unavailable: %s", error)
         raise LiveRefused("unavailable", 503) from None
     if not outcome.duplicate:
@@ -212,7 +214,8 @@ def _redis_errors():
     return (RedisConnectionError, RedisTimeoutError)
 
 
-def _unavailable_errors():
+def unavailable_errors():
+    """What a ledger raises when Redis or the database cannot be reached."""
     from sqlalchemy.exc import OperationalError
 
     return (*_redis_errors(), OperationalError)

@@ -142,6 +142,7 @@ class Void(db.Model):
     reason = db.Column(db.String(500), nullable=False)
     hearts = db.Column(db.Integer, nullable=False)  # what was taken out of the totals
     scoring = db.Column(db.Integer, nullable=False)
+    amounts = db.Column(db.JSON, nullable=False, default=dict)  # entry id -> [hearts, scoring] taken out
     voided_by_id = db.Column(db.ForeignKey("core_users.id", ondelete="SET NULL"))
     voided_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 

@@ -242,7 +242,8 @@ def missing_sheet_count(entry_ids, conflicted=()):
 
 EPOCH = datetime(1970, 1, 1)
 VOTES_REACHED_AT = "votes_reached_at"
-# Between equal votes, a special award by votes goes to the entry that reached its count first.
+# Between equal votes that the competition's own tie-breaks leave tied, a special award by votes goes
+# to the entry that reached its count first.
 REACHED_FIRST = scoring.by_extra(VOTES_REACHED_AT, higher_wins=False)
 
 
@@ -347,7 +348,7 @@ def _special_awards(competition, scores, chain, entry_by_id):
         if award.basis == VOTES:
             winners = scoring_awards.special_award(
                 scores, award.name, lambda score: score.votes or None, winners=award.winners,
-                per_category=award.per_category, tie_breaks=(REACHED_FIRST, *chain), policy=competition.quota_policy,
+                per_category=award.per_category, tie_breaks=(*chain, REACHED_FIRST), policy=competition.quota_policy,
             )
             entries = [entry_by_id[winner.entry_id] for winner in winners]
         else:

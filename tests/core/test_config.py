@@ -105,3 +105,32 @@ def test_theme_templates_override_core_templates(tmp_path):
         assert response.status_code == 404 and response.get_data(as_text=True) == "themed 404"
     finally:
         shutil.rmtree(theme)
+
+
+def test_a_filesystem_without_hard_links_still_gets_a_secret_key(tmp_path, monkeypatch):
+    import os
+
+    from core.config import ensure_secret_key
+
+    def no_links(source, target):
+        raise OSError("hard links are not supported here")
+
+    monkeypatch.setattr(os, "link", no_links)
+    key = ensure_secret_key(tmp_path)
+    assert len(key) == 64 and ensure_secret_key(tmp_path) == key
+    assert [path.name for path in tmp_path.iterdir()] == ["secret_key"]
+
+
+def test_behind_a_trusted_proxy_the_visitors_address_is_the_forwarded_one(tmp_path):
+    from flask import request
+
+    seen = []
+    for proxies in (0, 1):
+        app = make_app(tmp_path / str(proxies), TRUSTED_PROXIES=proxies)
+        app.add_url_rule("/whoami", "whoami", lambda: seen.append(request.remote_addr) or "")
+        from core.permissions import public
+
+        app.view_functions["whoami"] = public(app.view_functions["whoami"])
+        app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.9"},
+                              environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert seen == ["127.0.0.1", "203.0.113.9"]

@@ -11,7 +11,7 @@ from core.permissions import permission_required
 
 from plugins.brand_stories import setup
 from plugins.brand_stories.access import MANAGE, get_or_404
-from plugins.brand_stories.forms import ConfirmForm, FinalSettingsForm, NewFinalForm, SessionForm
+from plugins.brand_stories.forms import LIKES_WEIGHT_MAX, ConfirmForm, FinalSettingsForm, NewFinalForm, SessionForm
 from plugins.brand_stories.models import VIEWER_MODES, LiveFinal, LiveSession
 from plugins.brand_stories.views import bp
 
@@ -98,7 +98,8 @@ def _settings_form(final, formdata=True):
     form = FinalSettingsForm(obj=final) if formdata else FinalSettingsForm(obj=final, formdata=None)
     if not formdata or request.method == "GET":
         form.preliminary_id.data = final.preliminary_id or 0
-        form.likes_weight.data = round(100 * (final.competition.vote_weight or 0))
+        # The competition's own set-up allows up to 100 %; a final keeps to LIKES_WEIGHT_MAX.
+        form.likes_weight.data = min(LIKES_WEIGHT_MAX, round(100 * (final.competition.vote_weight or 0)))
         form.likes_basis.data = final.competition.vote_basis
     form.preliminary_id.choices = _competition_choices(
         [c for c in setup.all_competitions() if c.id != final.competition_id], _("None"))

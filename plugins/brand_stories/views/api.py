@@ -14,8 +14,7 @@ from core.extensions import limiter
 from core.permissions import public
 
 from plugins.brand_stories import live
-from plugins.brand_stories.access import get_or_404
-from plugins.brand_stories.models import LiveSession
+from plugins.brand_stories.access import public_session_or_404
 from plugins.brand_stories.views import api_bp
 from plugins.brand_stories.views.public import like_response
 
@@ -39,7 +38,7 @@ def session_state(session_id):
         404:
           description: No such session.
     """
-    session = get_or_404(LiveSession, session_id)
+    session = public_session_or_404(current_user, session_id)
     return jsonify(live.state(session))
 
 

@@ -4,6 +4,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from core.extensions import db
 from core.permissions import permission_required
 
 from plugins.brand_stories import live
@@ -37,6 +38,10 @@ def _act(session, action, done_message):
         return _back(session)
     try:
         action()
+    except live.unavailable_errors():  # scale-out with Redis (or the database) unreachable
+        db.session.rollback()
+        flash(_("The live counts cannot be reached right now. Try again in a moment."), "error")
+        return _back(session)
     except live.LiveRefused as refused:
         if request.accept_mimetypes.best == "application/json":
             return {"error": {"status": refused.status, "message": refused.message, "code": refused.code}}, \

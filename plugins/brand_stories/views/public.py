@@ -14,7 +14,7 @@ from core.extensions import db, limiter
 from core.permissions import json_error, public
 
 from plugins.brand_stories import live
-from plugins.brand_stories.access import HOST, MAX_ID, can, get_or_404
+from plugins.brand_stories.access import HOST, MAX_ID, can, public_session_or_404, shown_to
 from plugins.brand_stories.broadcast import parse_last_event_id, sse_heartbeat
 from plugins.brand_stories.models import ENDED, LIVE, SESSION_STATUSES, LiveSession
 from plugins.brand_stories.runtime import get_runtime
@@ -24,7 +24,7 @@ RETRY_MS = 2000
 
 
 def _session(session_id):
-    return get_or_404(LiveSession, session_id)
+    return public_session_or_404(current_user, session_id)
 
 
 @bp.context_processor
@@ -41,7 +41,8 @@ def index():
                                         LiveSession.starts_at.desc().nulls_last(), LiveSession.position,
                                         LiveSession.id)
     ).all()
-    return render_template("brand_stories/index.html", sessions=sessions)
+    return render_template("brand_stories/index.html",
+                           sessions=[session for session in sessions if shown_to(current_user, session)])
 
 
 @bp.route("/live/<int:session_id>")

@@ -404,3 +404,20 @@ def test_the_stream_follows_likes_another_process_wrote(app, world):
     reader.join(timeout=5)
     assert not reader.is_alive(), "the stream never sent the other process's like"
     assert '"hearts":6,"scoring":1' in events[2]
+
+
+def test_a_final_not_listed_on_the_site_stays_hidden_but_hosts_can_rehearse(app, world):
+    world.competition.listed = False
+    db.session.commit()
+    session = world.speech
+    anonymous = app.test_client()
+    for path in (f"/live/{session.id}", f"/live/{session.id}/board", f"/live/{session.id}/events",
+                 f"/api/v1/live/{session.id}"):
+        assert anonymous.get(path).status_code == 404, path
+    assert "Speech final" not in anonymous.get("/live").get_data(as_text=True)
+    live.open_window(session, session.slots[0], None)
+    answer = tap(anonymous, session, world.entries[0][0], 1, "batch-0001")
+    assert answer.status_code == 404
+    host = as_host(app, world)
+    assert host.get(f"/live/{session.id}/board").status_code == 200
+    assert "Speech final" in host.get("/live").get_data(as_text=True)

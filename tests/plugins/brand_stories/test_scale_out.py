@@ -589,10 +589,27 @@ def test_a_void_takes_the_likes_out_of_the_database_and_of_the_live_counts_in_re
     assert send(scale.a, scale.session, tokens[0], first, 5, "void-b00001").status_code == 200
     assert send(scale.b, scale.session, tokens[1], first, 2, "void-b00002").status_code == 200
     session = db.session.get(LiveSession, scale.session.id)
-    live.close_window(session, None)
+    live.end_session(session, None)
     viewer = f"d:{live.device_id(tokens[0])}"
     before = scale.ledger.snapshot(session.id)
     anomalies.void_viewer(session, viewer, "A script.", None)
     assert db_totals(session.id) == {first.id: (2, 2)}  # K = 3 here
     after = scale.ledger.snapshot(session.id)
     assert after.counts == {first.id: (2, 2)} and after.version == before.version + 1
+
+
+def test_the_host_console_says_so_when_redis_is_down(scale, app_factory):
+    from core.users.models import Role, RolePermission
+    from tests.conftest import login, make_user
+
+    host = make_user("member", email="host@example.org")
+    host.roles = [*host.roles, Role(name="contest-host", title="Contest host",
+                                    grants=[RolePermission(permission="brand_stories.host", granted=True)])]
+    db.session.commit()
+    worker = down_worker(scale, app_factory)
+    client = worker.test_client()
+    login(client, host)
+    answer = client.post(f"/live/{scale.session.id}/host/next", follow_redirects=True)
+    assert answer.status_code == 200
+    assert "cannot be reached right now" in answer.get_data(as_text=True)
+    assert db.session.get(LiveSession, scale.session.id).current_entry_id is None

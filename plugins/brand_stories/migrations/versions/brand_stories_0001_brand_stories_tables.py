@@ -115,6 +115,7 @@ def upgrade():
     sa.Column('reason', sa.String(length=500), nullable=False),
     sa.Column('hearts', sa.Integer(), nullable=False),
     sa.Column('scoring', sa.Integer(), nullable=False),
+    sa.Column('amounts', sa.JSON(), nullable=False),
     sa.Column('voided_by_id', sa.Integer(), nullable=True),
     sa.Column('voided_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['session_id'], ['brand_stories_sessions.id'], name=op.f('fk_brand_stories_voids_session_id_brand_stories_sessions'), ondelete='CASCADE'),
