@@ -183,7 +183,10 @@ class PluginHost:
         now = time.monotonic()
         ttl = self.app.config["PLUGIN_STATE_TTL"]
         if self._cached_states is None or now - self._cached_at > ttl:
-            rows = db.session.execute(db.select(PluginState.name, PluginState.enabled)).all()
+            # A connection of its own, given back at once: a request that needs nothing else from the
+            # database (a like, an event stream) then holds no pool connection while it waits.
+            with db.engine.connect() as connection:
+                rows = connection.execute(db.select(PluginState.name, PluginState.enabled)).all()
             self._cached_states = {name: enabled for name, enabled in rows}
             self._cached_at = now
         return self._cached_states

@@ -107,6 +107,19 @@ def fresh_g_per_request(app):
     return app
 
 
+def with_plugins(app_factory, plugins, **defaults):
+    """An app factory whose apps have ``plugins`` on (a plugin's test folder overrides its
+    ``app_factory`` fixture with this; ``app`` and the other fixtures then follow)."""
+
+    def factory(**config):
+        config.setdefault("ENABLED_PLUGINS", plugins)
+        for key, value in defaults.items():
+            config.setdefault(key, value)
+        return app_factory(**config)
+
+    return factory
+
+
 @pytest.fixture
 def app(app_factory):
     app = app_factory()

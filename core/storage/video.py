@@ -188,45 +188,40 @@ def _element(stream):
     return element_id[0], (None if all_ones else value), stream.tell()
 
 
-def _webm_duration(stream):
-    end = _size(stream)
-    position, count = 0, 0
-    while position < end:  # top level: the EBML header, then the Segment
-        count += 1
-        if count > MAX_BOXES:
-            return None
+def _children(stream, position, end):
+    """(id, size, body start) of each EBML element from ``position`` to ``end``; stops at an
+    unreadable element, after one of unknown size, and after MAX_BOXES of them."""
+    for _count in range(MAX_BOXES):
+        if position >= end:
+            return
         stream.seek(position)
         element = _element(stream)
         if element is None:
-            return None
-        element_id, size, body = element
+            return
+        yield element
+        _element_id, size, body = element
+        if size is None:
+            return
+        position = body + size
+
+
+def _webm_duration(stream):
+    end = _size(stream)
+    for element_id, size, body in _children(stream, 0, end):  # the EBML header, then the Segment
         if element_id == SEGMENT:
             return _segment_duration(stream, body, end if size is None else min(end, body + size))
         if size is None or body + size > end:
             return None
-        position = body + size
     return None
 
 
 def _segment_duration(stream, position, end):
-    count = 0
-    while position < end:
-        count += 1
-        if count > MAX_BOXES:
-            return None
-        stream.seek(position)
-        element = _element(stream)
-        if element is None:
-            return None
-        element_id, size, body = element
+    for element_id, size, body in _children(stream, position, end):
         if element_id == INFO:
             if size is None or size > MAX_INFO_SIZE or body + size > end:
                 return None
             return _info_duration(stream.read(size))
-        if size is None:
-            return None  # a Cluster of unknown size (a live recording) before any Info
-        position = body + size
-    return None
+    return None  # no Info, or a Cluster of unknown size (a live recording) before it
 
 
 def _info_duration(data):

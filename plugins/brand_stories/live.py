@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass
 
 from flask import current_app, request
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from limits import RateLimitItemPerMinute
@@ -21,7 +20,7 @@ from sqlalchemy import select
 from core.audit import audit
 from core.extensions import db, limiter
 from core.users.models import utcnow
-from plugins.competitions.models import Competition, Entry
+from plugins.competitions.models import Competition
 
 from .likes import LikeBatch, LikeRefused, Snapshot, device_viewer, member_viewer, network_of
 from .models import DEVICES, ENDED, LIVE, SCHEDULED, LikeTotal, LiveFinal, LiveSession, Slot
@@ -384,9 +383,3 @@ def ranking(entries: list[dict]) -> list[dict]:
 
 def request_address() -> str:
     return request.remote_addr or "unknown"
-
-
-def finalist_entries(final: LiveFinal):
-    return db.session.scalars(
-        db.select(Entry).where(Entry.competition_id == final.competition_id).order_by(Entry.number, Entry.id)
-    ).all()

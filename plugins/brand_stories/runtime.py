@@ -175,10 +175,6 @@ class LiveRuntime:
         with self._streams_lock:
             self._streams -= 1
 
-    @property
-    def open_streams(self) -> int:
-        return self._streams
-
     def _beat(self) -> None:
         while True:
             time.sleep(HEARTBEAT_SECONDS)

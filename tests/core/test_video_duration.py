@@ -301,3 +301,13 @@ def test_a_half_second_over_is_within_a_whole_second_limit(app, english_request)
     with pytest.raises(UploadError):
         save_upload(upload(mp4(60.6)), max_video_seconds=60)
 
+
+
+def test_a_webm_whose_header_has_an_unknown_size_has_no_length():
+    import io
+
+    from core.storage.video import _webm_duration
+
+    # An EBML header element (1A 45 DF A3) whose size is "unknown" (all ones), then nothing: the
+    # walk stops there (video_duration would also swallow an error, so the walker is asked itself).
+    assert _webm_duration(io.BytesIO(b"\x1a\x45\xdf\xa3\x01\xff\xff\xff\xff\xff\xff\xff" + b"\x00" * 32)) is None

@@ -9,7 +9,7 @@ from reportlab.pdfgen import canvas
 from core.extensions import db
 from core.users.models import Membership
 from plugins.competitions.models import JUDGING, RESULTS, SCREENING, Competition, Panel, PanelJudge
-from tests.conftest import make_user
+from tests.conftest import make_user, with_plugins
 from tests.e2e.test_admin_plugins_browser import sign_in
 from tests.plugins.competitions.conftest import PLUGINS, add_organisation, schedule, setup_competition
 
@@ -19,21 +19,9 @@ TITLE = "缩短注塑换模时间"
 
 
 @pytest.fixture
-def live_server(app_factory):
-    """The e2e server of tests/e2e/conftest.py, with the competitions plugin on."""
-    import threading
-
-    from werkzeug.serving import make_server
-
-    app = app_factory(RATELIMIT_ENABLED=False, ENABLED_PLUGINS=PLUGINS)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", app
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+def app_factory(app_factory):
+    """tests/e2e/conftest.py's live_server serves apps of this factory: with the plugins on."""
+    return with_plugins(app_factory, PLUGINS)
 
 
 def move_to(app, stage):

@@ -1,14 +1,12 @@
 """A live final in real browsers: the host opens a presentation from the console, a phone sees
 who is on stage without reloading, taps the heart, and the venue's leaderboard follows over
 Server-Sent Events; when the host closes likes, the phone's button goes quiet."""
-import threading
-
 import pytest
 from playwright.sync_api import expect
 
 from core.extensions import db
 from core.users.models import Role, RolePermission
-from tests.conftest import make_user
+from tests.conftest import make_user, with_plugins
 from tests.e2e.test_admin_plugins_browser import sign_in
 from tests.plugins.brand_stories.conftest import PLUGINS, make_final
 
@@ -16,18 +14,9 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def live_server(app_factory):
-    from werkzeug.serving import make_server
-
-    app = app_factory(RATELIMIT_ENABLED=False, ENABLED_PLUGINS=PLUGINS)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", app
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+def app_factory(app_factory):
+    """tests/e2e/conftest.py's live_server serves apps of this factory: with the plugins on."""
+    return with_plugins(app_factory, PLUGINS)
 
 
 def test_a_phone_likes_the_presentation_on_stage_and_the_board_follows(live_server, browser):

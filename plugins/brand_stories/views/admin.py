@@ -32,12 +32,28 @@ def add_errors(form, errors):
     return loose
 
 
-def confirmed():
-    """A POSTed button's CSRF check (the token is checked app-wide too)."""
-    if not ConfirmForm().validate_on_submit():
-        flash(_("The form expired. Please try again."), "error")
-        return False
-    return True
+def saved(form, write, done):
+    """The set-up views' one way to change something. For a valid ``form`` run ``write``; on
+    success commit and flash ``done`` (a message or None, or a function of what ``write`` returned) and
+    return that (True for None). A SetupRefused rolls back and shows its messages on the form's
+    fields (or flashes them); a button whose token expired says so. Returns None when nothing
+    was saved."""
+    if not form.validate_on_submit():
+        if type(form) is ConfirmForm and request.method == "POST":
+            flash(_("The form expired. Please try again."), "error")
+        return None
+    try:
+        result = write()
+    except setup.SetupRefused as refused:
+        db.session.rollback()
+        for message in add_errors(form, refused.errors):
+            flash(message, "error")
+        return None
+    message = done(result) if callable(done) else done
+    db.session.commit()
+    if message:
+        flash(message, "success")
+    return True if result is None else result
 
 
 def _none_choice(label):
@@ -79,17 +95,11 @@ def admin_final_new():
     form.competition_id.choices = _competition_choices(setup.competitions_without_final(),
                                                        _("Choose a competition"))
     form.preliminary_id.choices = _competition_choices(setup.all_competitions(), _("None"))
-    if form.validate_on_submit():
-        try:
-            final = setup.create_final(form.competition_id.data, form.preliminary_id.data, form.settings(),
-                                       current_user)
-        except setup.SetupRefused as refused:
-            for message in add_errors(form, refused.errors):
-                flash(message, "error")
-        else:
-            db.session.commit()
-            flash(_("The live final has been created. Add its sessions now."), "success")
-            return redirect(url_for(".admin_final", final_id=final.id))
+    final = saved(form, lambda: setup.create_final(form.competition_id.data, form.preliminary_id.data,
+                                                   form.settings(), current_user),
+                  _("The live final has been created. Add its sessions now."))
+    if final:
+        return redirect(url_for(".admin_final", final_id=final.id))
     status = 400 if request.method == "POST" else 200
     return render_template("brand_stories/admin/final_new.html", form=form), status
 
@@ -128,17 +138,9 @@ def _render_final(final, form=None, session_form=None, status=200):
 def admin_final(final_id):
     final = get_or_404(LiveFinal, final_id)
     form = _settings_form(final)
-    if form.validate_on_submit():
-        try:
-            setup.update_final(final, form.preliminary_id.data, form.settings(), current_user)
-        except setup.SetupRefused as refused:
-            db.session.rollback()
-            for message in add_errors(form, refused.errors):
-                flash(message, "error")
-        else:
-            db.session.commit()
-            flash(_("The settings have been saved."), "success")
-            return redirect(url_for(".admin_final", final_id=final.id))
+    if saved(form, lambda: setup.update_final(final, form.preliminary_id.data, form.settings(), current_user),
+             _("The settings have been saved.")):
+        return redirect(url_for(".admin_final", final_id=final.id))
     return _render_final(final, form=form, status=400 if request.method == "POST" else 200)
 
 
@@ -155,17 +157,10 @@ def _session_values(form):
 def admin_session_add(final_id):
     final = get_or_404(LiveFinal, final_id)
     form = _session_form(final)
-    if form.validate_on_submit():
-        try:
-            session = setup.add_session(final, **_session_values(form), actor=current_user)
-        except setup.SetupRefused as refused:
-            db.session.rollback()
-            for message in add_errors(form, refused.errors):
-                flash(message, "error")
-        else:
-            db.session.commit()
-            flash(_("The session has been added. Now set its running order."), "success")
-            return redirect(url_for(".admin_running_order", session_id=session.id))
+    session = saved(form, lambda: setup.add_session(final, **_session_values(form), actor=current_user),
+                    _("The session has been added. Now set its running order."))
+    if session:
+        return redirect(url_for(".admin_running_order", session_id=session.id))
     return _render_final(final, session_form=form, status=400)
 
 
@@ -178,17 +173,9 @@ def _session(session_id):
 def admin_session_edit(session_id):
     session = _session(session_id)
     form = _session_form(session.final, session)
-    if form.validate_on_submit():
-        try:
-            setup.update_session(session, **_session_values(form), actor=current_user)
-        except setup.SetupRefused as refused:
-            db.session.rollback()
-            for message in add_errors(form, refused.errors):
-                flash(message, "error")
-        else:
-            db.session.commit()
-            flash(_("The session has been saved."), "success")
-            return redirect(url_for(".admin_final", final_id=session.final_id))
+    if saved(form, lambda: setup.update_session(session, **_session_values(form), actor=current_user),
+             _("The session has been saved.")):
+        return redirect(url_for(".admin_final", final_id=session.final_id))
     status = 400 if request.method == "POST" else 200
     return render_template("brand_stories/admin/session_edit.html", session=session, form=form), status
 
@@ -198,15 +185,7 @@ def admin_session_edit(session_id):
 def admin_session_delete(session_id):
     session = _session(session_id)
     final_id = session.final_id
-    if confirmed():
-        try:
-            setup.delete_session(session, current_user)
-        except setup.SetupRefused as refused:
-            db.session.rollback()
-            flash(str(refused), "error")
-        else:
-            db.session.commit()
-            flash(_("The session has been deleted."), "success")
+    saved(ConfirmForm(), lambda: setup.delete_session(session, current_user), _("The session has been deleted."))
     return redirect(url_for(".admin_final", final_id=final_id))
 
 

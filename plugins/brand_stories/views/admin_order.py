@@ -11,10 +11,10 @@ from core.permissions import permission_required
 
 from plugins.brand_stories import finalists, setup
 from plugins.brand_stories.access import MANAGE, get_or_404
-from plugins.brand_stories.forms import PresenterForm, SlotForm, finalists_form
+from plugins.brand_stories.forms import ConfirmForm, PresenterForm, SlotForm, finalists_form
 from plugins.brand_stories.models import LiveFinal, LiveSession, Slot
 from plugins.brand_stories.views import bp
-from plugins.brand_stories.views.admin import add_errors, confirmed
+from plugins.brand_stories.views.admin import saved
 
 MAX_TICKED = 10000
 
@@ -54,18 +54,9 @@ def admin_running_order(session_id):
 def admin_slot_add(session_id):
     session = get_or_404(LiveSession, session_id)
     form = _slot_form(session)
-    if form.validate_on_submit():
-        try:
-            slot = setup.add_slot(session, form.entry_id.data, form.presenter.data, current_user)
-        except setup.SetupRefused as refused:
-            db.session.rollback()
-            for message in add_errors(form, refused.errors):
-                flash(message, "error")
-        else:
-            title = slot.entry.title
-            db.session.commit()
-            flash(_("%(title)s has been added to the running order.", title=title), "success")
-            return _back(session)
+    if saved(form, lambda: setup.add_slot(session, form.entry_id.data, form.presenter.data, current_user),
+             lambda slot: _("%(title)s has been added to the running order.", title=slot.entry.title)):
+        return _back(session)
     return _render_order(session, slot_form=form, status=400)
 
 
@@ -91,8 +82,7 @@ def admin_slot_presenter(slot_id):
 def admin_slot_move(slot_id, direction):
     slot = get_or_404(Slot, slot_id)
     session = slot.session
-    if confirmed() and setup.move_slot(slot, -1 if direction == "up" else 1, current_user):
-        db.session.commit()
+    saved(ConfirmForm(), lambda: setup.move_slot(slot, -1 if direction == "up" else 1, current_user), None)
     return _back(session)
 
 
@@ -101,15 +91,8 @@ def admin_slot_move(slot_id, direction):
 def admin_slot_remove(slot_id):
     slot = get_or_404(Slot, slot_id)
     session = slot.session
-    if confirmed():
-        try:
-            setup.remove_slot(slot, current_user)
-        except setup.SetupRefused as refused:
-            db.session.rollback()
-            flash(str(refused), "error")
-        else:
-            db.session.commit()
-            flash(_("The finalist has been taken out of the running order."), "success")
+    saved(ConfirmForm(), lambda: setup.remove_slot(slot, current_user),
+          _("The finalist has been taken out of the running order."))
     return _back(session)
 
 

@@ -87,7 +87,7 @@ def like_response(session_id, device_token):
     """Shared by this view and the API: count one batch and answer JSON. The hot path of a live
     final: no ORM object, no pool connection held while the ledger commits."""
     member_id = current_user.id if current_user.is_authenticated else None
-    # Give back the pool connection this request may hold (the plugin states, the user) before
+    # Give back the pool connection this request may hold (a member's user was loaded) before
     # taking others: a crowd of taps, each holding one and waiting for a second, exhausts the pool.
     db.session.rollback()
     settings = live.like_settings(session_id) if 0 < session_id <= MAX_ID else None

@@ -12,27 +12,16 @@ from core.extensions import db
 from core.users.models import Membership, Organisation, Role, RolePermission
 from plugins.brand_stories.models import DEVICES, LiveFinal, LiveSession, Slot
 from plugins.competitions.models import PASSED, SUBMITTED, Category, Competition, Criterion, Entry
-from tests.conftest import make_user
+from tests.conftest import make_user, with_plugins
 
 PLUGINS = ["announcements", "competitions", "brand_stories"]
 
 
 @pytest.fixture
 def app_factory(app_factory):
-    def factory(**config):
-        config.setdefault("ENABLED_PLUGINS", PLUGINS)
-        config.setdefault("BABEL_DEFAULT_LOCALE", "en")
-        return app_factory(**config)
-
-    return factory
-
-
-@pytest.fixture
-def app(app_factory):
-    app = app_factory()
-    with app.app_context():
-        yield app
-        db.session.remove()
+    """Apps with the plugin on, in English (assertions read English messages; the Chinese
+    catalogue has its own completeness test in tests/core/test_i18n.py)."""
+    return with_plugins(app_factory, PLUGINS, BABEL_DEFAULT_LOCALE="en")
 
 
 @dataclass

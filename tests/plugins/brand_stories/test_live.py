@@ -421,3 +421,21 @@ def test_a_final_not_listed_on_the_site_stays_hidden_but_hosts_can_rehearse(app,
     host = as_host(app, world)
     assert host.get(f"/live/{session.id}/board").status_code == 200
     assert "Speech final" in host.get("/live").get_data(as_text=True)
+
+
+def test_a_malformed_last_event_id_gets_the_whole_current_snapshot(app, world):
+    session = world.speech
+    live.open_window(session, session.slots[0], None)
+    response = app.test_client().get(f"/live/{session.id}/events", headers={"Last-Event-ID": "not-a-version"})
+    _retry, event = read_events(response, 2)
+    assert event.startswith("id: 1\nevent: snapshot")
+
+
+def test_a_signed_in_api_caller_needs_no_device_token(app, world):
+    from core.users.models import ApiToken
+
+    _token, raw = ApiToken.issue(world.members[0], "phone app")
+    db.session.commit()
+    answer = app.test_client().post("/api/v1/live/devices", headers={"Authorization": f"Bearer {raw}"})
+    assert answer.status_code == 400
+    assert "no device token is needed" in answer.get_json()["error"]["message"]

@@ -28,6 +28,7 @@ from plugins.brand_stories.runtime import get_runtime
 from tests.conftest import _clean_postgres
 
 from .conftest import PLUGINS, make_final
+from .test_scale_out import wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -63,15 +64,6 @@ def _gunicorn_version():
     from importlib.metadata import version
 
     return tuple(int(part) for part in version("gunicorn").split(".")[:2])
-
-
-def wait_for(predicate, timeout, step=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return predicate()
 
 
 class Server:

@@ -24,7 +24,7 @@ from plugins.competitions.models import (
     SpecialAward,
     Stage,
 )
-from tests.conftest import make_user
+from tests.conftest import make_user, with_plugins
 
 PLUGINS = ["announcements", "competitions"]
 
@@ -33,21 +33,7 @@ PLUGINS = ["announcements", "competitions"]
 def app_factory(app_factory):
     """Apps with the plugin on, in English (assertions read English messages; the Chinese
     catalogue has its own completeness test in tests/core/test_i18n.py)."""
-
-    def factory(**config):
-        config.setdefault("ENABLED_PLUGINS", PLUGINS)
-        config.setdefault("BABEL_DEFAULT_LOCALE", "en")
-        return app_factory(**config)
-
-    return factory
-
-
-@pytest.fixture
-def app(app_factory):
-    app = app_factory()
-    with app.app_context():
-        yield app
-        db.session.remove()
+    return with_plugins(app_factory, PLUGINS, BABEL_DEFAULT_LOCALE="en")
 
 
 @dataclass
