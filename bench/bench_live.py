@@ -150,6 +150,29 @@ def run_load(kind, options, server):
     raise SystemExit(f"load generator failed ({kind} on {server.name}):\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
 
 
+def merge_rounds(rounds):
+    """One likes result from alternating rounds: totals summed, percentiles over every batch."""
+    from live_load import ms, pct
+
+    latencies = sorted(value for result in rounds for value in result.pop("latencies"))
+    seconds = sum(result["seconds"] for result in rounds)
+    errors = {}
+    for result in rounds:
+        for key, count in result["errors"].items():
+            errors[key] = errors.get(key, 0) + count
+    ok = sum(result["ok"] for result in rounds)
+    return {
+        "clients": rounds[0]["clients"], "rounds": len(rounds), "seconds": round(seconds, 2),
+        "batches": len(latencies), "ok": ok, "per_second": round(ok / seconds, 1),
+        "accepted": sum(result["accepted"] for result in rounds),
+        "p50_ms": ms(pct(latencies, 50)), "p95_ms": ms(pct(latencies, 95)), "p99_ms": ms(pct(latencies, 99)),
+        "errors": errors, "error_count": sum(errors.values()),
+        "error_samples": [sample for result in rounds for sample in result["error_samples"]][:3],
+        "per_round": [result["per_second"] for result in rounds],
+        "server_cpu_s": round(sum(result["server_cpu_s"] for result in rounds), 1),
+    }
+
+
 # -- instances -------------------------------------------------------------------------------
 
 
@@ -343,10 +366,14 @@ def run_mode(name, args, viewers_list):
             common = {"host": "127.0.0.1", "entry": mode.entry_id, "events_path": f"/live/{sid}/events",
                       "page_path": f"/live/{sid}"}
             accepted = 0
+            rounds = {gh: [], bare: []}
+            for _round in range(args.rounds):  # alternating: both see the same background load
+                for server in (gh, bare):
+                    options = dict(common, **paths[server], port=server.port, tokens=mode.tokens,
+                                   clients=args.clients, seconds=args.seconds / args.rounds, raw=True)
+                    rounds[server].append(run_load("likes", options, server))
             for server in (gh, bare):
-                options = dict(common, **paths[server], port=server.port, tokens=mode.tokens,
-                               clients=args.clients, seconds=args.seconds)
-                result = run_load("likes", options, server)
+                result = merge_rounds(rounds[server])
                 results["likes"][server.name] = result
                 if server is gh:
                     accepted += result["accepted"]
@@ -407,13 +434,15 @@ def _s(value):
 def report(name, results, args):
     likes = results["likes"]
     gh, bare = likes["guildhall"], likes["bare"]
-    print(f"\n-- {name}: likes at saturation, {args.clients} keep-alive clients, {args.seconds:g} s each")
+    print(f"\n-- {name}: likes at saturation, {args.clients} keep-alive clients, {args.seconds:g} s each "
+          f"in {args.rounds} alternating rounds")
     print(f"{'':<12}{'batches/s':>11}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'server CPU s':>14}")
     for label, r in (("guildhall", gh), ("bare flask", bare)):
         print(f"{label:<12}{_s(r['per_second']):>11}{_s(r['p50_ms']):>9}{_s(r['p95_ms']):>9}{_s(r['p99_ms']):>9}"
               f"{_s(r['error_count']):>8}{_s(r['server_cpu_s']):>14}")
     print(f"{'ratio':<12}{ratio(gh['per_second'], bare['per_second']):>11}{ratio(gh['p50_ms'], bare['p50_ms']):>9}"
           f"{ratio(gh['p95_ms'], bare['p95_ms']):>9}{ratio(gh['p99_ms'], bare['p99_ms']):>9}")
+    print(f"   (batches/s per round: guildhall {gh['per_round']}, bare {bare['per_round']})")
     if gh["errors"].get("TimeoutError"):
         print("   !! Guildhall's like requests timed out (10 s): see the end of its log above")
     viewers_seen = sorted({v for v, _ in results["sse"]})
@@ -459,6 +488,8 @@ def main():
     parser.add_argument("--mode", choices=["embedded", "scale-out", "both"], default="both")
     parser.add_argument("--clients", type=int, default=32,
                         help="concurrent like clients at saturation (default 32)")
+    parser.add_argument("--rounds", type=int, default=4,
+                        help="like measurements alternate between Guildhall and bare Flask in this many rounds")
     parser.add_argument("--rate", type=float, default=20.0, help="like batches per second during the SSE test")
     parser.add_argument("--drain", type=float, default=3.0, help="seconds to wait for the last snapshots")
     parser.add_argument("--pg", default=os.environ.get("GUILDHALL_TEST_PG",

@@ -125,6 +125,7 @@ async def likes_main(o):
         "per_second": round(ok / elapsed, 1), "accepted": out["accepted"],
         "p50_ms": ms(pct(lat, 50)), "p95_ms": ms(pct(lat, 95)), "p99_ms": ms(pct(lat, 99)),
         "errors": out["errors"], "error_count": sum(out["errors"].values()), "error_samples": out["samples"],
+        "latencies": [round(value, 6) for value in lat] if o.get("raw") else None,
     }
 
 

@@ -6,7 +6,7 @@ import jinja2
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import pagecache, web
+from core import lean, pagecache, web
 from core.config import load_config
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
 from core.permissions import CORE_PERMISSIONS, register_permissions
@@ -21,9 +21,6 @@ def create_app(config=None, instance_path=None):
     app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     load_config(app, config)
-    proxies = app.config["TRUSTED_PROXIES"]
-    if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     # Models must be imported before migrations or the first query.
     from core import audit, mail, plugins  # noqa: F401
@@ -61,6 +58,10 @@ def create_app(config=None, instance_path=None):
     _configure_templates(app, host)
     web.init_app(app, host)
     pagecache.init_app(app)
+    lean.install(app, host)
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:  # outermost: the lean lane and Flask both see the visitor's address
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     from core.cli import register_cli
 

@@ -52,6 +52,17 @@ def register_commands(cli):
 
 
 @hookspec
+def register_lean_routes():
+    """Return a list of ``core.lean.LeanRoute`` for hot JSON endpoints (startup).
+
+    A lean route is answered before Flask builds a request (no session, login,
+    limiter or after-request hooks), for endpoints a crowd calls many times a
+    second, such as a live final's likes. Its handler returns a
+    ``LeanResponse``, or ``None`` to pass the request to the ordinary view at
+    the same URL, which must exist and stay the reference behaviour."""
+
+
+@hookspec
 def register_template_folders():
     """Return a list of folders with extra Jinja templates (startup).
 

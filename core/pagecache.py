@@ -3,7 +3,8 @@
 Contract used by the rest of the core:
     content_changed()   call when something visitors can see changes (page saved, menu, theme, ...);
                         every worker and host drops its cached pages.
-    skip()              a view that must never be cached (live counts, per-visitor output) calls it.
+    skip()              a view that must never be cached (live counts, per-visitor output) calls it;
+    @never              the same declared on the view, so that its requests skip the lookup too.
     memo(key, build)    a value derived from content alone (a home block's HTML, the menus' rows),
                         kept per process until the content version changes, the next scheduled
                         page goes live or PAGE_CACHE_SECONDS pass; signed-in pages use it too.
@@ -286,6 +287,13 @@ def skip():
     g._pagecache_skip = True
 
 
+def never(view):
+    """Decorator: this view's answers are never cached, and its requests do not even look in the
+    cache (no round trip to Redis in scale-out)."""
+    view.pagecache_never = True
+    return view
+
+
 MAX_MEMOS = 512
 
 
@@ -398,6 +406,8 @@ def _cache_key(cache):
         return None
     path = request.path
     if any(path == prefix or path.startswith(prefix + "/") for prefix in NEVER_CACHED):
+        return None
+    if getattr(current_app.view_functions.get(request.endpoint), "pagecache_never", False):
         return None
     page = _page_number()
     if page is None or _signed_in() or "_flashes" in session:

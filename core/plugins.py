@@ -10,7 +10,7 @@ import logging
 import pkgutil
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pluggy
@@ -76,6 +76,7 @@ class PluginHost:
         self.pm.add_hookspecs(hookspecs)
         self.plugins: dict[str, Plugin] = {}
         self._blueprint_owner: dict[str, str] = {}
+        self._lean_routes = []
         self._cached_states = None
         self._cached_at = 0.0
         self._subset_callers = {}
@@ -147,8 +148,14 @@ class PluginHost:
                     plugin.blueprints.append(blueprint.name)
                     self._blueprint_owner[blueprint.name] = plugin.name
                 self.call_one(plugin.name, "register_commands", cli=app.cli)
+                for route in self.call_one(plugin.name, "register_lean_routes") or []:
+                    self._lean_routes.append(replace(route, plugin=plugin.name))
             except Exception as exc:
                 self._mark_broken(plugin, exc)
+
+    def lean_routes(self):
+        """The lean routes of every loaded plugin, each knowing its plugin (core/lean.py)."""
+        return list(self._lean_routes)
 
     def template_folders(self):
         folders = []

@@ -124,8 +124,9 @@ def default_links(menu, offered_here):
     if menu == "main":
         links.append(MenuLink(str(_l("Home")), url_for("pages.home")))
         links.append(MenuLink(str(_l("News")), url_for("pages.news_index")))
-        for section in public.sections():
-            links.append(MenuLink(section.display_title(get_locale()), url_for("pages.section", slug=section.slug)))
+        links += pagecache.memo(("section-links", str(get_locale())), lambda: [
+            MenuLink(section.display_title(get_locale()), url_for("pages.section", slug=section.slug))
+            for section in public.sections()])
     return links + [link for link in (_plugin_link(nav) for nav in offered_here) if link]
 
 

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.contrib import AdminSection, NavItem, Permission
 from core.hookspecs import hookimpl
+from core.lean import LeanRoute
 from plugins.brand_stories import access, demo, models, simulate, standings, views  # noqa: F401  (models: the tables)
 
 
@@ -29,6 +30,11 @@ def plugin_info():
 @hookimpl
 def register_blueprints(app):
     return [views.bp, views.api_bp]
+
+
+@hookimpl
+def register_lean_routes():
+    return [LeanRoute("POST", views.api.LIKES_PATH, views.api.lean_likes)]
 
 
 @hookimpl

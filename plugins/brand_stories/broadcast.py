@@ -155,6 +155,7 @@ class Channel:
         self._lock = threading.Lock()
         self.version = -1
         self.frame = b""
+        self.snapshot: Snapshot | None = None
         self.event = threading.Event()
 
     def current(self) -> tuple[int, bytes, threading.Event]:
@@ -166,14 +167,14 @@ class Channel:
         with self._lock:
             if snapshot.version <= self.version:
                 return
-            self.version, self.frame = snapshot.version, frame
+            self.version, self.frame, self.snapshot = snapshot.version, frame, snapshot
             event, self.event = self.event, threading.Event()
         event.set()
 
     def reset(self) -> None:
         """Versions restart (the session's likes were cleared): accept any next snapshot."""
         with self._lock:
-            self.version, self.frame = -1, b""
+            self.version, self.frame, self.snapshot = -1, b"", None
         self.wake()
 
     def wake(self) -> None:

@@ -59,9 +59,9 @@ STATE = select(sessions.c.current_entry_id, sessions.c.cap, sessions.c.version).
 SEEN = select(batches.c.entry_id, batches.c.count, batches.c.hearts, batches.c.scoring).where(
     batches.c.session_id == bindparam("sid"), batches.c.viewer == bindparam("vid"),
     batches.c.batch_id == bindparam("bid"))
-USED = select(viewer_likes.c.scoring).where(
+USED = select(viewer_likes.c.viewer, viewer_likes.c.scoring).where(
     viewer_likes.c.session_id == bindparam("sid"), viewer_likes.c.entry_id == bindparam("eid"),
-    viewer_likes.c.viewer == bindparam("vid"))
+    viewer_likes.c.viewer.in_(bindparam("vids", expanding=True)))
 ADD_VIEWER = update(viewer_likes).where(
     viewer_likes.c.session_id == bindparam("sid"), viewer_likes.c.entry_id == bindparam("eid"),
     viewer_likes.c.viewer == bindparam("vid")).values(
@@ -74,6 +74,20 @@ NEW_TOTAL = insert(totals).values(session_id=bindparam("sid"), entry_id=bindpara
                                   scoring=bindparam("ds"))
 SET_VERSION = update(sessions).where(sessions.c.id == bindparam("sid")).values(version=bindparam("v"))
 NEW_BATCH = insert(batches)
+
+
+class _DriverStatement:
+    """A statement compiled once for the engine's dialect and run on the driver's cursor: the duplicate
+    check runs once per batch, and SQLAlchemy's per-call work would cost more than the query."""
+
+    def __init__(self, statement, dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql = compiled.string
+        self.names = compiled.positiontup if compiled.positional else None
+
+    def first(self, cursor, values: dict):
+        cursor.execute(self.sql, [values[name] for name in self.names] if self.names is not None else values)
+        return cursor.fetchone()
 
 
 class _Pending:
@@ -105,6 +119,7 @@ class DbLedger:
         self._queue: list[_Pending] = []
         self._wake = threading.Condition(self._lock)
         self._writer: threading.Thread | None = None
+        self._seen = _DriverStatement(SEEN, engine.dialect)
 
     @staticmethod
     def _locked(conn, session_id: int) -> bool:
@@ -192,7 +207,6 @@ class DbLedger:
     def _apply_in(self, conn, group: list[_Pending]) -> None:
         states: dict[int, _SessionState | None] = {}
         seen: dict[tuple[int, str, str], tuple[int, int, Outcome]] = {}
-        used: dict[tuple[int, int, str], int] = {}
         viewer_deltas: dict[tuple[int, int, str], list[int]] = defaultdict(lambda: [0, 0])
         total_deltas: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
         rows = []
@@ -203,6 +217,9 @@ class DbLedger:
             if self._locked(conn, sid):
                 row = conn.execute(STATE, {"sid": sid}).first()
                 states[sid] = _SessionState(row.current_entry_id, row.cap, row.version)
+        used = self._used(conn, group, states)
+        stored = set(used)  # viewers whose row exists: an UPDATE adds to it, the others get an INSERT
+        cursor = conn.connection.cursor()
         for pending in group:
             batch = pending.batch
             sid = batch.session_id
@@ -213,23 +230,20 @@ class DbLedger:
                 key = (sid, batch.viewer, batch.batch_id)
                 original = seen.get(key)
                 if original is None:
-                    found = conn.execute(SEEN, {"sid": sid, "vid": batch.viewer, "bid": batch.batch_id}).first()
+                    found = self._seen.first(cursor, {"sid": sid, "vid": batch.viewer, "bid": batch.batch_id})
                     if found is not None:
-                        original = (found.entry_id, found.count, Outcome(found.hearts, found.scoring))
+                        original = (found[0], found[1], Outcome(found[2], found[3]))
                 duplicate = check_duplicate(original, batch)
                 if duplicate is not None:
                     pending.outcome = duplicate
                     continue
                 check_window(state.current, batch.entry_id)
                 mine = (sid, batch.entry_id, batch.viewer)
-                if mine not in used:
-                    used[mine] = conn.execute(USED, {"sid": sid, "eid": batch.entry_id,
-                                                     "vid": batch.viewer}).scalar() or 0
-                outcome = score_batch(batch.count, state.cap, used[mine])
+                outcome = score_batch(batch.count, state.cap, used.get(mine, 0))
             except LikeRefused as refused:
                 pending.error = refused
                 continue
-            used[mine] += outcome.accepted_scoring
+            used[mine] = used.get(mine, 0) + outcome.accepted_scoring
             viewer_deltas[mine][0] += outcome.accepted_hearts
             viewer_deltas[mine][1] += outcome.accepted_scoring
             total_deltas[(sid, batch.entry_id)][0] += outcome.accepted_hearts
@@ -242,10 +256,15 @@ class DbLedger:
                          "scoring": outcome.accepted_scoring, "version": state.version, "at_ms": pending.at_ms,
                          "network": batch.network})
             pending.outcome = outcome
+        cursor.close()
+        known, new = [], []
         for (sid, eid, viewer), (hearts, scoring) in viewer_deltas.items():
             values = {"sid": sid, "eid": eid, "vid": viewer, "dh": hearts, "ds": scoring}
-            if conn.execute(ADD_VIEWER, values).rowcount == 0:
-                conn.execute(NEW_VIEWER, values)
+            (known if (sid, eid, viewer) in stored else new).append(values)
+        if known:
+            conn.execute(ADD_VIEWER, known)
+        if new:
+            conn.execute(NEW_VIEWER, new)
         for (sid, eid), (hearts, scoring) in total_deltas.items():
             values = {"sid": sid, "eid": eid, "dh": hearts, "ds": scoring}
             if conn.execute(ADD_TOTAL, values).rowcount == 0:
@@ -255,6 +274,20 @@ class DbLedger:
         for sid, state in states.items():
             if state is not None and state.changed:
                 conn.execute(SET_VERSION, {"sid": sid, "v": state.version})
+
+    @staticmethod
+    def _used(conn, group: list[_Pending], states) -> dict[tuple[int, int, str], int]:
+        """The scoring likes each viewer of the group already gave each entry: one query per entry."""
+        wanted: dict[tuple[int, int], set[str]] = defaultdict(set)
+        for pending in group:
+            batch = pending.batch
+            if states.get(batch.session_id) is not None:
+                wanted[(batch.session_id, batch.entry_id)].add(batch.viewer)
+        used = {}
+        for (sid, eid), viewers in wanted.items():
+            for viewer, scoring in conn.execute(USED, {"sid": sid, "eid": eid, "vids": sorted(viewers)}):
+                used[(sid, eid, viewer)] = scoring
+        return used
 
     # -- reading ---------------------------------------------------------
 

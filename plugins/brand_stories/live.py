@@ -15,6 +15,7 @@ from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from limits import RateLimitItemPerMinute
+from limits.strategies import SlidingWindowCounterRateLimiter
 from sqlalchemy import select
 
 from core.audit import audit
@@ -170,7 +171,7 @@ def check_rates(settings: LikeSettings, viewer: str, address: str) -> None:
     """Per-viewer and per-IP budgets of like batches per minute; beyond them, refused (429)."""
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return
-    strategy = limiter.limiter
+    strategy = _like_budgets(limiter.storage)
     try:
         final = str(settings.final_id)
         if not strategy.hit(RateLimitItemPerMinute(settings.viewer_batches_per_minute), "bs-viewer", final, viewer):
@@ -181,6 +182,19 @@ def check_rates(settings: LikeSettings, viewer: str, address: str) -> None:
         # The limits' storage is Redis in scale-out: with Redis down the ledger refuses the batch
         # (503 "unavailable") right after; a 500 from here would tell the phone nothing.
         current_app.logger.warning("brand_stories: like rate limits skipped, storage unavailable: %s", error)
+
+
+_budget_strategy = None
+
+
+def _like_budgets(storage):
+    """Counters over a sliding window: constant work per tap, where the site-wide moving window
+    keeps one timestamp per request (a venue's shared address makes tens of thousands a minute)."""
+    global _budget_strategy
+    strategy = _budget_strategy
+    if strategy is None or strategy.storage is not storage:
+        strategy = _budget_strategy = SlidingWindowCounterRateLimiter(storage)
+    return strategy
 
 
 # -- likes ----------------------------------------------------------------------------
@@ -302,6 +316,7 @@ def _closed(session, entry_id, now):
 
 
 def _published(runtime, snapshot):
+    runtime.stage_cache.pop(snapshot.session_id, None)  # the host's change shows on this process's pages at once
     if runtime.remote is not None:
         runtime.remote.publish(snapshot)
     runtime.fanout.publish(snapshot)
@@ -315,15 +330,27 @@ def _target(session):
 # -- reading -----------------------------------------------------------------------------
 
 
-def snapshot(session: LiveSession):
-    """The ledger's snapshot. Scale-out with Redis unreachable: the database's counts (flushed at
-    least once a second and at every window change) and the session row's open window, so the
-    pages keep serving; likes are refused meanwhile (record_likes: 503 "unavailable")."""
+def snapshot(session):
+    """The ledger's snapshot (``session``: a LiveSession or a Stage). Scale-out with Redis
+    unreachable: the database's counts (flushed at least once a second and at every window
+    change) and the session row's open window, so the pages keep serving; likes are refused
+    meanwhile (record_likes: 503 "unavailable")."""
     try:
         return get_runtime().ledger.snapshot(session.id)
     except _redis_errors() as error:
         current_app.logger.warning("brand_stories: live counts from the database, Redis unavailable: %s", error)
         return Snapshot(session.id, session.version, session.current_entry_id, database_counts([session.id]))
+
+
+def page_snapshot(stage):
+    """For the pages: in scale-out the snapshot this worker's streams hold (kept current through
+    Redis pub/sub, no round trip), else the ledger's."""
+    runtime = get_runtime()
+    if runtime.scale_out:
+        held = runtime.fanout.channel(stage.id).snapshot
+        if held is not None:
+            return held
+    return snapshot(stage)
 
 
 def database_counts(session_ids) -> dict[int, tuple[int, int]]:
@@ -336,34 +363,37 @@ def database_counts(session_ids) -> dict[int, tuple[int, int]]:
     return {entry_id: (int(hearts or 0), int(scoring or 0)) for entry_id, hearts, scoring in rows}
 
 
-def state(session: LiveSession, snap=None) -> dict:
+def state(session, snap=None) -> dict:
     """What the API's GET answers and the pages start from: the presenter and counts per entry
-    (the snapshot's, so Redis's live numbers in scale-out), ranked by scoring likes."""
-    snap = snap or snapshot(session)
-    slots = list(session.slots)
+    (the snapshot's, so Redis's live numbers in scale-out), ranked by scoring likes.
+    ``session``: a LiveSession or its stage.Stage."""
+    from .stage import Stage
+
+    stage = session if isinstance(session, Stage) else Stage.of(session)
+    snap = snap or snapshot(stage)
     entries = []
-    for slot in slots:
+    for slot in stage.slots:
         hearts, scoring = snap.counts.get(slot.entry_id, (0, 0))
         entries.append({
             "entry_id": slot.entry_id,
-            "number": slot.entry.number,
-            "title": slot.entry.title,
-            "organisation": slot.entry.organisation.name if slot.entry.organisation else "",
+            "number": slot.number,
+            "title": slot.title,
+            "organisation": slot.organisation,
             "presenter": slot.presenter,
             "position": slot.position,
             "hearts": hearts,
             "scoring_likes": scoring,
-            "presented": slot.opened_at is not None,
+            "presented": slot.presented,
         })
     current = next((item for item in entries if item["entry_id"] == snap.current_entry_id), None)
     return {
-        "session_id": session.id,
-        "title": session.title,
-        "status": session.status,
+        "session_id": stage.id,
+        "title": stage.title,
+        "status": stage.status,
         "version": snap.version,
         "window_open": snap.current_entry_id is not None,
         "current": current,
-        "likes_cap": session.final.likes_cap,
+        "likes_cap": stage.likes_cap,
         "entries": entries,
         "ranking": ranking(entries),
     }

@@ -93,6 +93,7 @@ class LiveRuntime:
         self.publisher = Coalescer(PUBLISH_INTERVAL, self.publish_now, "brand-stories-publish")
         self.settings_cache: dict = {}  # session id -> (valid until, live.LikeSettings): the like endpoint's
         self.device_tokens: dict = {}  # signed device token -> device id, verified once
+        self.stage_cache: dict = {}  # session id -> (valid until, stage.Stage): what the live pages show
         self.settings_lock = threading.Lock()
         self._streams = 0
         self._streams_lock = threading.Lock()

@@ -42,7 +42,7 @@ def hooks_with_a_test():
 def test_the_hook_list_is_what_pluggy_sees():
     manager = pluggy.PluginManager("guildhall")
     manager.add_hookspecs(hookspecs)
-    assert HOOKS == sorted(vars(manager.hook)) and len(HOOKS) == 17
+    assert HOOKS == sorted(vars(manager.hook)) and len(HOOKS) == 18
 
 
 @pytest.mark.parametrize("hook", HOOKS)

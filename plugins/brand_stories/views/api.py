@@ -11,12 +11,15 @@ from flask_login import current_user
 
 from core.api.errors import ApiError
 from core.extensions import limiter
+from core.lean import LeanResponse
 from core.permissions import public
 
 from plugins.brand_stories import live
 from plugins.brand_stories.access import public_session_or_404
 from plugins.brand_stories.views import api_bp
-from plugins.brand_stories.views.public import like_response
+from plugins.brand_stories.views.public import batch_answer, like_response
+
+LIKES_PATH = r"/api/v1/live/(?P<session_id>[1-9][0-9]{0,9})/likes"
 
 
 @api_bp.route("/<int:session_id>")
@@ -107,6 +110,18 @@ def session_likes(session_id):
           description: Likes are paused (the ledger is unreachable).
     """
     return like_response(session_id, request.headers.get(live.DEVICE_HEADER))
+
+
+def lean_likes(lean_request):
+    """session_likes for anonymous devices (an ``X-Device-Token`` and no bearer token), the bulk of
+    a venue's taps, on the core's lean lane; every other caller goes to the view above."""
+    token = lean_request.header(live.DEVICE_HEADER)
+    payload = lean_request.json()
+    if not token or lean_request.header("Authorization") is not None or payload is None:
+        return None
+    status, answer, headers = batch_answer(int(lean_request.args["session_id"]), None, token,
+                                           lean_request.remote_addr, payload)
+    return LeanResponse(status, answer, headers)
 
 
 @api_bp.route("/devices", methods=["POST"])

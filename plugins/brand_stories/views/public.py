@@ -6,25 +6,24 @@ one heartbeat thread per process wakes them all, and the generator holds no data
 session. A (re)connecting client gets the current snapshot at once when its
 Last-Event-ID is older (or missing).
 """
-from flask import Response, current_app, jsonify, render_template, request
+import json
+
+from flask import Response, abort, current_app, render_template, request
+from flask_babel import LazyString
 from flask_login import current_user
 
 from core import pagecache
 from core.extensions import db, limiter
-from core.permissions import json_error, public
+from core.permissions import public
 
-from plugins.brand_stories import live
-from plugins.brand_stories.access import HOST, MAX_ID, can, public_session_or_404, shown_to
+from plugins.brand_stories import live, stage
+from plugins.brand_stories.access import HOST, MANAGE, MAX_ID, can, shown_to
 from plugins.brand_stories.broadcast import parse_last_event_id, sse_heartbeat
 from plugins.brand_stories.models import ENDED, LIVE, SESSION_STATUSES, LiveSession
 from plugins.brand_stories.runtime import get_runtime
 from plugins.brand_stories.views import bp
 
 RETRY_MS = 2000
-
-
-def _session(session_id):
-    return public_session_or_404(current_user, session_id)
 
 
 @bp.context_processor
@@ -45,21 +44,28 @@ def index():
                            sessions=[session for session in sessions if shown_to(current_user, session)])
 
 
+def _stage(session_id):
+    """The session as the public pages show it (stage.py), or 404."""
+    found = stage.stage(session_id) if 0 < session_id <= MAX_ID else None
+    if found is None or not (found.listed or can(current_user, HOST) or can(current_user, MANAGE)):
+        abort(404)
+    return found
+
+
 @bp.route("/live/<int:session_id>")
+@pagecache.never
 @public
 def audience(session_id):
-    session = _session(session_id)
-    pagecache.skip()
-    final = session.final
+    session = _stage(session_id)
     token = None
-    needs_sign_in = not current_user.is_authenticated and not final.allows_devices
-    if not current_user.is_authenticated and final.allows_devices:
+    needs_sign_in = not current_user.is_authenticated and not session.allows_devices
+    if not current_user.is_authenticated and session.allows_devices:
         token = request.cookies.get(live.DEVICE_COOKIE)
         if live.device_id(token) is None:
             token = live.new_device_token()
     response = current_app.make_response(render_template(
-        "brand_stories/audience.html", session=session, final=final, state=live.state(session),
-        needs_sign_in=needs_sign_in, can_host=can(current_user, HOST)))
+        "brand_stories/audience.html", session=session, state=live.state(session, live.page_snapshot(session)),
+        needs_sign_in=needs_sign_in, can_host=can(current_user, HOST), device_token=token))
     if token and token != request.cookies.get(live.DEVICE_COOKIE):
         response.set_cookie(live.DEVICE_COOKIE, token, max_age=365 * 24 * 3600, httponly=True,
                             samesite="Lax", secure=request.is_secure)
@@ -67,11 +73,12 @@ def audience(session_id):
 
 
 @bp.route("/live/<int:session_id>/board")
+@pagecache.never
 @public
 def board(session_id):
-    session = _session(session_id)
-    pagecache.skip()
-    return render_template("brand_stories/board.html", session=session, state=live.state(session))
+    session = _stage(session_id)
+    return render_template("brand_stories/board.html", session=session,
+                           state=live.state(session, live.page_snapshot(session)))
 
 
 @bp.route("/live/<int:session_id>/likes", methods=["POST"])
@@ -84,38 +91,46 @@ def like(session_id):
 
 
 def like_response(session_id, device_token):
-    """Shared by this view and the API: count one batch and answer JSON. The hot path of a live
-    final: no ORM object, no pool connection held while the ledger commits."""
+    """Shared by this view and the API: count one batch and answer JSON."""
     member_id = current_user.id if current_user.is_authenticated else None
     # Give back the pool connection this request may hold (a member's user was loaded) before
     # taking others: a crowd of taps, each holding one and waiting for a second, exhausts the pool.
     db.session.rollback()
+    status, payload, headers = batch_answer(session_id, member_id, device_token, live.request_address(),
+                                            request.get_json(silent=True))
+    return current_app.response_class(json.dumps(payload, separators=(",", ":"), default=str) + "\n",
+                                      status=status, headers=headers, mimetype="application/json")
+
+
+RETRY_AFTER = {429: "5", 503: "2"}
+
+
+def batch_answer(session_id, member_id, device_token, address, payload):
+    """(status, JSON payload, headers) for one like batch: the hot path of a live final, shared by
+    the like views and the API's lean route. No ORM object, no pool connection held while the
+    ledger commits; messages stay lazy until the answer is written, in the visitor's language."""
     settings = live.like_settings(session_id) if 0 < session_id <= MAX_ID else None
-    if settings is None:
-        return json_error(404, live.MESSAGES["bad_session"], code="bad_session")
     try:
+        if settings is None:
+            raise live.LiveRefused("bad_session", 404)
         viewer = live.viewer_for(settings, member_id, device_token)
-        address = live.request_address()
         live.check_rates(settings, viewer, address)
-        outcome = live.record_likes(settings, viewer, request.get_json(silent=True), address)
+        outcome = live.record_likes(settings, viewer, payload, address)
     except live.LiveRefused as refused:
-        response = json_error(refused.status, refused.message, code=refused.code)
-        if refused.status == 429:
-            response.headers["Retry-After"] = "5"
-        elif refused.status == 503:
-            response.headers["Retry-After"] = "2"
-        return response
-    return jsonify(outcome.to_dict())
+        headers = {"Retry-After": RETRY_AFTER[refused.status]} if refused.status in RETRY_AFTER else {}
+        message = LazyString(lambda error: error.message, refused)
+        return refused.status, {"error": {"status": refused.status, "message": message, "code": refused.code}}, headers
+    return 200, outcome.to_dict(), {}
 
 
 @bp.route("/live/<int:session_id>/events")
+@pagecache.never
 @public
 @limiter.exempt
 def events(session_id):
     """The leaderboard's Server-Sent Events: ``event: snapshot`` with ``id: <version>`` and the
     snapshot JSON; ``: heartbeat`` comments every 15 s."""
-    session = _session(session_id)
-    pagecache.skip()
+    session = _stage(session_id)
     runtime = get_runtime()
     channel = runtime.fanout.channel(session.id)
     if channel.version < 0:

@@ -56,6 +56,9 @@ def test_audience_page_shows_who_is_on_stage_and_gives_a_device_cookie(app, worl
     assert first.title in html and "Presenter 1" in html
     assert not re.search(r'id="like-button"[^>]*disabled', html)
     assert phone.get_cookie(live.DEVICE_COOKIE).value == cookie.value  # the same device stays the same
+    # The phone sends its taps to the API with its token (the lean lane), not to the page's endpoint.
+    assert f'data-device-token="{cookie.value}"' in html
+    assert f'data-likes-url="/api/v1/live/{session.id}/likes"' in html
 
 
 def test_board_and_index_list_the_finalists_and_sessions(app, world):
@@ -439,3 +442,41 @@ def test_a_signed_in_api_caller_needs_no_device_token(app, world):
     answer = app.test_client().post("/api/v1/live/devices", headers={"Authorization": f"Bearer {raw}"})
     assert answer.status_code == 400
     assert "no device token is needed" in answer.get_json()["error"]["message"]
+
+
+def test_api_device_likes_take_the_lean_lane_and_answer_as_the_page_does(app, world):
+    from flask import request, request_started
+
+    session, (first, second, _third) = world.speech, world.entries[0]
+    open_window(as_host(app, world), session, first)
+    api = app.test_client()
+    token = api.post("/api/v1/live/devices").get_json()["device_token"]
+    page = audience(app, session)
+    handled_by_flask = []
+
+    def record(sender, **extra):
+        handled_by_flask.append(request.path)
+
+    request_started.connect(record)
+    try:
+        cases = [
+            {"entry_id": first.id, "count": 3, "batch_id": "same-batch-01"},
+            {"entry_id": first.id, "count": 3, "batch_id": "same-batch-01"},  # re-sent
+            {"entry_id": first.id, "count": 4, "batch_id": "same-batch-01"},  # reused for other likes
+            {"entry_id": first.id, "count": 0, "batch_id": "same-batch-02"},
+            {"entry_id": second.id, "count": 1, "batch_id": "same-batch-03"},  # not on stage
+            {"entry_id": first.id, "count": 1, "batch_id": "short"},
+        ]
+        for payload in cases:
+            lean = api.post(f"/api/v1/live/{session.id}/likes", json=payload, headers={live.DEVICE_HEADER: token})
+            ordinary = page.post(f"/live/{session.id}/likes", json=payload)
+            assert (lean.status_code, lean.get_json()) == (ordinary.status_code, ordinary.get_json()), payload
+        assert handled_by_flask == [f"/live/{session.id}/likes"] * len(cases)
+        forged = api.post(f"/api/v1/live/{session.id}/likes", json=cases[0], headers={live.DEVICE_HEADER: "x.y"})
+        assert (forged.status_code, forged.get_json()["error"]["code"]) == (401, "bad_viewer")
+        unknown = api.post("/api/v1/live/999999/likes", json=cases[0], headers={live.DEVICE_HEADER: token})
+        assert (unknown.status_code, unknown.get_json()["error"]["code"]) == (404, "bad_session")
+        assert len(handled_by_flask) == len(cases)
+    finally:
+        request_started.disconnect(record)
+    assert totals(session) == {first.id: (6, 2)}

@@ -18,6 +18,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 import pytest
+from limits.storage import MemoryStorage
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 
@@ -549,12 +550,14 @@ def test_a_worker_without_redis_refuses_likes_with_503_even_when_its_rate_limit_
     assert send(scale.a, scale.session, token, first, 2, "before-down-1").status_code == 200
     down = down_worker(scale, app_factory)
 
-    class DeadStorage:
-        def hit(self, *args, **kwargs):
+    class DeadStorage(MemoryStorage):
+        def acquire_sliding_window_entry(self, *args, **kwargs):
             raise RedisConnectionError("Error 111 connecting to the rate-limit storage")
 
+        get_sliding_window = acquire_sliding_window_entry
+
     class Limiter:
-        limiter = DeadStorage()
+        storage = DeadStorage()
 
     # Flask-Limiter switches to its in-memory fallback only once its own checks fail (the page's
     # like endpoint is exempt from them): until then check_rates meets the Redis error itself.
