@@ -2,6 +2,7 @@
 import difflib
 import re
 from datetime import datetime
+from functools import wraps
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
@@ -13,13 +14,13 @@ from sqlalchemy import func, or_
 from core.admin.forms import ConfirmForm
 from core.admin.views import bp
 from core.audit import audit
-from core.extensions import db
+from core.extensions import db, login_manager
 from core.forms import choice
 from core.pages import service
 from core.pages.forms import PageForm, SectionDeleteForm, SectionForm
 from core.pages.models import STATUSES, Page, PageRevision, Section
 from core.pages.service import FIELDS, PageError
-from core.permissions import permission_required
+from core.permissions import ACCESS_ATTR, permission_required
 from core.storage import media_url
 from core.storage.models import Media
 from core.web import CSP
@@ -30,11 +31,62 @@ EDITOR_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 DIFF_LINE_BREAKS = re.compile(r"(</(?:p|h[2-4]|li|tr|table|figure|blockquote|pre|ul|ol)>|<br>|<hr>)")
 
 
+# -- who may edit what -----------------------------------------------------------
+
+
+def page_editor_required(view):
+    """content.edit, or a scoped edit permission that a section or page root carries
+    (service.edit_scopes); each view then checks the page itself (editable_or_403)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not service.may_edit_some(current_user):
+            abort(403)
+        return view(*args, **kwargs)
+
+    setattr(wrapper, ACCESS_ATTR, f"permission:{service.SITE_WIDE}")
+    return wrapper
+
+
+def scopes():
+    return service.edit_scopes(current_user)
+
+
+def editable_or_403(page_id):
+    page = db.get_or_404(Page, page_id)
+    if not service.may_edit_page(current_user, page):
+        abort(403)
+    return page
+
+
+def is_scope_root(page):
+    current = scopes()
+    return current is not None and page.id in service.scope_root_ids(current)
+
+
 # -- helpers --------------------------------------------------------------------
 
 
 def ordered_sections():
     return db.session.scalars(db.select(Section).order_by(Section.position, Section.id)).all()
+
+
+def writable_sections():
+    current = scopes()
+    if current is None:
+        return ordered_sections()
+    allowed = service.scoped_section_ids(current)
+    return [section for section in ordered_sections() if section.id in allowed]
+
+
+def writable_tree():
+    current = scopes()
+    if current is None:
+        return page_tree()
+    allowed = service.scoped_page_ids(current)
+    return [(page, depth) for page, depth in page_tree() if page.id in allowed]
 
 
 def page_tree():
@@ -68,11 +120,14 @@ def parent_choices(page):
     excluded = set()
     if page is not None and page.id is not None:
         excluded = {page.id} | service._descendant_ids(page)
-    return [(p, "\u2014 " * depth + p.title) for p, depth in page_tree() if p.id not in excluded]
+    choices = [(p, "\u2014 " * depth + p.title) for p, depth in writable_tree() if p.id not in excluded]
+    if page is not None and page.parent is not None and page.parent not in [p for p, _label in choices]:
+        choices.insert(0, (page.parent, page.parent.title))  # a scope root keeps its parent outside the scope
+    return choices
 
 
 def build_form(page, kind, **kwargs):
-    form = PageForm(sections=ordered_sections(), parents=parent_choices(page), **kwargs)
+    form = PageForm(sections=writable_sections(), parents=parent_choices(page), **kwargs)
     form.kind.data = kind
     # A news post has a section and no parent, a fixed page the opposite: only one is in the form.
     del form["parent_id" if kind == "news" else "section_id"]
@@ -104,6 +159,11 @@ def try_save(form, page, kind):
     """Save a submitted, valid form; on a refusal put the message on its field and return None."""
     data = form.service_data()
     data["kind"] = kind
+    problem = service.scope_problem(current_user, page, data["section_id"], data["parent_id"])
+    if problem:
+        target = form.section_id if kind == "news" else form.parent_id
+        target.errors = list(target.errors) + [problem]
+        return None
     try:
         return service.save_page(page, data, current_user._get_current_object(), form.note.data)
     except PageError as error:
@@ -123,7 +183,7 @@ def try_save(form, page, kind):
 
 
 @bp.route("/pages/")
-@permission_required("content.edit")
+@page_editor_required
 def pages():
     kind = request.args.get("kind", "")
     status = request.args.get("status", "")
@@ -145,29 +205,33 @@ def pages():
     if query:
         pattern = f"%{query}%"
         select = select.where(or_(Page.title.ilike(pattern), Page.slug.ilike(pattern), Page.summary.ilike(pattern)))
+    if scopes() is not None:
+        select = select.where(service.editable_filter(scopes()))
     pagination = db.paginate(select, per_page=PER_PAGE, error_out=False)
     filters = {"kind": kind, "status": status, "section": section_id or "", "q": query}
     return render_template(
         "admin/pages.html",
         pagination=pagination,
-        sections=ordered_sections(),
+        sections=writable_sections(),
         statuses=STATUSES,
         filters=filters,
     )
 
 
 @bp.route("/pages/tree")
-@permission_required("content.edit")
+@page_editor_required
 def page_tree_view():
-    return render_template("admin/page_tree.html", tree=page_tree())
+    return render_template("admin/page_tree.html", tree=writable_tree())
 
 
 @bp.route("/pages/<int:page_id>/move/<direction>", methods=["POST"])
-@permission_required("content.edit")
+@page_editor_required
 def page_move(page_id, direction):
-    page = db.get_or_404(Page, page_id)
+    page = editable_or_403(page_id)
     if direction not in ("up", "down") or page.is_news:
         abort(404)
+    if is_scope_root(page):  # its siblings lie outside the editor's scope
+        abort(403)
     if ConfirmForm().validate_on_submit():
         service.move_page(page, -1 if direction == "up" else 1)
     return redirect(url_for("admin.page_tree_view") + f"#page-{page.id}")
@@ -177,17 +241,18 @@ def page_move(page_id, direction):
 
 
 @bp.route("/pages/new", methods=["GET", "POST"])
-@permission_required("content.edit")
+@page_editor_required
 def page_new():
     kind = "news" if request.args.get("kind", "news") == "news" else "page"
     form = build_form(None, kind)
     if not form.is_submitted():
         form.status.data = "draft"
-        sections = ordered_sections()
+        sections = writable_sections()
         if kind == "news" and sections:
             form.section_id.data = request.args.get("section", type=int) or sections[0].id
         if kind == "page":
-            form.parent_id.data = request.args.get("parent", type=int) or 0
+            writable = writable_tree() if scopes() is not None else []
+            form.parent_id.data = request.args.get("parent", type=int) or (writable[0][0].id if writable else 0)
     elif form.validate_on_submit():
         page = try_save(form, Page(), kind)
         if page is not None:
@@ -197,9 +262,9 @@ def page_new():
 
 
 @bp.route("/pages/<int:page_id>", methods=["GET", "POST"])
-@permission_required("content.edit")
+@page_editor_required
 def page_edit(page_id):
-    page = db.get_or_404(Page, page_id)
+    page = editable_or_403(page_id)
     kind = "news" if page.is_news else "page"
     if request.method == "GET":
         form = build_form(page, kind, formdata=None)
@@ -215,16 +280,18 @@ def page_edit(page_id):
 
 
 @bp.route("/pages/<int:page_id>/preview")
-@permission_required("content.edit")
+@page_editor_required
 def page_preview(page_id):
     """The public page as visitors will see it; the public views show editors drafts with ?preview=1."""
-    return redirect(db.get_or_404(Page, page_id).url + "?preview=1")
+    return redirect(editable_or_403(page_id).url + "?preview=1")
 
 
 @bp.route("/pages/<int:page_id>/delete", methods=["GET", "POST"])
-@permission_required("content.edit")
+@page_editor_required
 def page_delete(page_id):
-    page = db.get_or_404(Page, page_id)
+    page = editable_or_403(page_id)
+    if is_scope_root(page):
+        abort(403)
     form = ConfirmForm()
     if form.validate_on_submit():
         title = page.title
@@ -244,9 +311,9 @@ def page_delete(page_id):
 
 
 @bp.route("/pages/<int:page_id>/revisions")
-@permission_required("content.edit")
+@page_editor_required
 def page_revisions(page_id):
-    page = db.get_or_404(Page, page_id)
+    page = editable_or_403(page_id)
     revisions = db.session.scalars(
         db.select(PageRevision).where(PageRevision.page_id == page.id).order_by(PageRevision.number.desc())
     ).all()
@@ -305,9 +372,9 @@ def readable(name, value):
 
 
 @bp.route("/pages/<int:page_id>/revisions/compare")
-@permission_required("content.edit")
+@page_editor_required
 def page_revision_compare(page_id):
-    page = db.get_or_404(Page, page_id)
+    page = editable_or_403(page_id)
     a, b = request.args.get("a", type=int), request.args.get("b", type=int)
     older, newer = service.get_revision(page, a or 0), service.get_revision(page, b or 0)
     if older is None or newer is None:
@@ -323,12 +390,18 @@ def page_revision_compare(page_id):
 
 
 @bp.route("/pages/<int:page_id>/revisions/<int:number>/restore", methods=["GET", "POST"])
-@permission_required("content.edit")
+@page_editor_required
 def page_revision_restore(page_id, number):
-    page = db.get_or_404(Page, page_id)
+    page = editable_or_403(page_id)
     revision = service.get_revision(page, number) or abort(404)
     form = ConfirmForm()
     if form.validate_on_submit():
+        problem = service.scope_problem(
+            current_user, page, revision.data.get("section_id"), revision.data.get("parent_id")
+        )
+        if problem:
+            flash(problem, "error")
+            return redirect(url_for("admin.page_revisions", page_id=page_id))
         try:
             service.restore_revision(page, number, current_user._get_current_object())
         except PageError as error:

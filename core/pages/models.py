@@ -35,6 +35,8 @@ class Section(db.Model):
     description = db.Column(db.Text, nullable=False, default="")
     position = db.Column(db.Integer, nullable=False, default=0)
     on_home = db.Column(db.Boolean, nullable=False, default=True)  # a "latest in section" block
+    # A permission that lets its holders write news here without content.edit (core.pages.scope).
+    edit_permission = db.Column(db.String(80), index=True)
 
     def display_title(self, locale=None):
         if locale and not str(locale).startswith("zh") and self.title_en:
@@ -67,6 +69,8 @@ class Page(db.Model):
     status = db.Column(db.String(16), nullable=False, default="draft", index=True)
     publish_at = db.Column(db.DateTime, index=True)  # UTC; when a scheduled page goes live
     featured = db.Column(db.Boolean, nullable=False, default=False)
+    # On a subtree root: holders of this permission may edit it and the pages under it (core.pages.scope).
+    edit_permission = db.Column(db.String(80), index=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 

@@ -427,3 +427,94 @@ def swap_with_neighbour(ordered, item, direction):
     other = index + direction
     if 0 <= other < len(ordered):
         ordered[index].position, ordered[other].position = ordered[other].position, ordered[index].position
+
+
+# -- scoped editing -------------------------------------------------------------
+# content.edit lets an editor change every page and post. A news section or a page subtree
+# root may also carry an ``edit_permission``: a holder of that permission who lacks
+# content.edit may write news in such sections and edit the root and the pages under it,
+# and nothing else. The admin's page views ask these functions; the API stays content.edit only.
+
+SITE_WIDE = "content.edit"
+
+
+def edit_scopes(user):
+    """None when ``user`` may edit every page; otherwise the set of scoped edit permissions they hold."""
+    from core.permissions import user_permissions
+
+    held = user_permissions(user)
+    if SITE_WIDE in held:
+        return None
+    carried = set(db.session.scalars(db.select(Section.edit_permission).where(Section.edit_permission.is_not(None))))
+    carried |= set(db.session.scalars(db.select(Page.edit_permission).where(Page.edit_permission.is_not(None))))
+    return held & carried
+
+
+def may_edit_some(user):
+    """Whether ``user`` may open the page editor at all (site-wide or in some scope)."""
+    scopes = edit_scopes(user)
+    return scopes is None or bool(scopes)
+
+
+def scoped_section_ids(scopes):
+    if not scopes:
+        return set()
+    return set(db.session.scalars(db.select(Section.id).where(Section.edit_permission.in_(scopes))))
+
+
+def scoped_page_ids(scopes):
+    """The ids of the subtree roots carrying one of ``scopes`` and of every fixed page below them."""
+    if not scopes:
+        return set()
+    roots = db.session.scalars(
+        db.select(Page).where(Page.edit_permission.in_(scopes), Page.section_id.is_(None))
+    ).all()
+    found = set()
+    for root in roots:
+        found.add(root.id)
+        found |= _descendant_ids(root)
+    return found
+
+
+def scope_root_ids(scopes):
+    if not scopes:
+        return set()
+    return set(db.session.scalars(db.select(Page.id).where(Page.edit_permission.in_(scopes))))
+
+
+def editable_filter(scopes):
+    """A WHERE clause for the pages and posts a scoped editor may see in the admin lists."""
+    return db.or_(Page.section_id.in_(scoped_section_ids(scopes)), Page.id.in_(scoped_page_ids(scopes)))
+
+
+def may_edit_page(user, page):
+    """Whether ``user`` may edit, publish, restore or delete ``page`` as it is stored now."""
+    scopes = edit_scopes(user)
+    if scopes is None:
+        return True
+    if page.section_id is not None:
+        return page.section_id in scoped_section_ids(scopes)
+    return page.id is not None and page.id in scoped_page_ids(scopes)
+
+
+def scope_problem(user, page, section_id, parent_id):
+    """Why ``user`` may not put ``page`` in that section or under that parent (a translated message), or None."""
+    scopes = edit_scopes(user)
+    if scopes is None:
+        return None
+    section_id, parent_id = _optional_id(section_id), _optional_id(parent_id)
+    if section_id is not None:
+        if section_id in scoped_section_ids(scopes):
+            return None
+        return _("You may write news only in the sections you are responsible for.")
+    if page.id is not None and page.id in scope_root_ids(scopes) and parent_id == page.parent_id:
+        return None  # the root of the subtree stays where it is
+    if parent_id is not None and parent_id in scoped_page_ids(scopes) and parent_id not in _descendants_or_self(page):
+        return None
+    return _("You may place pages only under the pages you are responsible for.")
+
+
+def _descendants_or_self(page):
+    if page.id is None:
+        return set()
+    return {page.id} | _descendant_ids(page)
