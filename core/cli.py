@@ -151,3 +151,6 @@ def register_cli(app):
     for group in (users_cli, plugins_cli, demo_cli):
         app.cli.add_command(group)
     app.cli.add_command(quickstart_command)
+    from core.ops.cli import register_ops_cli
+
+    register_ops_cli(app)
