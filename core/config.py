@@ -54,7 +54,7 @@ class Defaults:
     SQLALCHEMY_DATABASE_URI = None  # sqlite:///<instance>/guildhall.db unless configured
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = None
-    ENABLED_PLUGINS = ["announcements", "competitions", "brand_stories"]
+    ENABLED_PLUGINS = ["announcements", "competitions", "brand_stories", "youth_committee", "partner_recruitment"]
     THEME = "default"
     REGISTRATION_MODE = "open"  # open | invite | closed
     BABEL_DEFAULT_LOCALE = "zh_CN"

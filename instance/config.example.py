@@ -9,7 +9,7 @@
 
 # Plugins enabled on first start; afterwards the admin page and
 # `flask --app wsgi plugins enable|disable NAME` decide (stored in the database).
-# ENABLED_PLUGINS = ["announcements", "competitions", "brand_stories"]
+# ENABLED_PLUGINS = ["announcements", "competitions", "brand_stories", "youth_committee", "partner_recruitment"]
 
 # THEME = "default"
 # REGISTRATION_MODE = "open"        # open | invite | closed
