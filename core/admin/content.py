@@ -164,6 +164,13 @@ def try_save(form, page, kind):
         target = form.section_id if kind == "news" else form.parent_id
         target.errors = list(target.errors) + [problem]
         return None
+    root_problem = service.scope_root_problem(current_user, page, data.get("slug"), data["parent_id"])
+    if root_problem:
+        target = form[root_problem[0]] if root_problem[0] in form else form.slug
+        target.errors = list(target.errors) + [root_problem[1]]
+        return None
+    if service.keeps_featured(current_user):
+        data["featured"] = bool(page.featured)
     try:
         return service.save_page(page, data, current_user._get_current_object(), form.note.data)
     except PageError as error:
@@ -399,11 +406,15 @@ def page_revision_restore(page_id, number):
         problem = service.scope_problem(
             current_user, page, revision.data.get("section_id"), revision.data.get("parent_id")
         )
-        if problem:
-            flash(problem, "error")
+        root_problem = service.scope_root_problem(
+            current_user, page, revision.data.get("slug", page.slug), revision.data.get("parent_id")
+        )
+        if problem or root_problem:
+            flash(problem or root_problem[1], "error")
             return redirect(url_for("admin.page_revisions", page_id=page_id))
         try:
-            service.restore_revision(page, number, current_user._get_current_object())
+            service.restore_revision(page, number, current_user._get_current_object(),
+                                     keep_featured=service.keeps_featured(current_user))
         except PageError as error:
             flash(error.message, "error")
             return redirect(url_for("admin.page_revisions", page_id=page_id))

@@ -379,12 +379,14 @@ def get_revision(page, number):
     )
 
 
-def restore_revision(page, number, author):
+def restore_revision(page, number, author, *, keep_featured=False):
     """Copy revision ``number`` back into the page as a new revision ("restored from #n")."""
     revision = get_revision(page, number)
     if revision is None:
         raise PageError(_("Revision #%(number)s does not exist.", number=number))
     data = {key: revision.data.get(key) for key in FIELDS if key in revision.data}
+    if keep_featured:
+        data["featured"] = bool(page.featured)
     # Things deleted since the revision was taken are left out rather than failing the restore.
     if data.get("cover_id") and db.session.get(Media, data["cover_id"]) is None:
         data["cover_id"] = None
@@ -442,12 +444,15 @@ def edit_scopes(user):
     """None when ``user`` may edit every page; otherwise the set of scoped edit permissions they hold."""
     from core.permissions import user_permissions
 
+    from core.plugins import get_host
+
     held = user_permissions(user)
     if SITE_WIDE in held:
         return None
     carried = set(db.session.scalars(db.select(Section.edit_permission).where(Section.edit_permission.is_not(None))))
     carried |= set(db.session.scalars(db.select(Page.edit_permission).where(Page.edit_permission.is_not(None))))
-    return held & carried
+    host = get_host()  # a disabled plugin's permission opens nothing
+    return {name for name in held & carried if host.permission_active(name)}
 
 
 def may_edit_some(user):
@@ -512,6 +517,25 @@ def scope_problem(user, page, section_id, parent_id):
     if parent_id is not None and parent_id in scoped_page_ids(scopes) and parent_id not in _descendants_or_self(page):
         return None
     return _("You may place pages only under the pages you are responsible for.")
+
+
+def scope_root_problem(user, page, slug, parent_id):
+    """Why a scoped editor may not give the root of their scope this slug or parent, or None.
+
+    Returns (field, translated message): the root's address and place belong to site-wide editors."""
+    scopes = edit_scopes(user)
+    if scopes is None or page.id is None or page.id not in scope_root_ids(scopes):
+        return None
+    if str(slug or "").strip().lower() != page.slug:
+        return "slug", _("Only site-wide editors may change the address of this page.")
+    if _optional_id(parent_id) != page.parent_id:
+        return "parent_id", _("Only site-wide editors may move this page.")
+    return None
+
+
+def keeps_featured(user):
+    """Whether saving as ``user`` keeps the stored "featured" flag (a site-wide home block): scoped editors."""
+    return edit_scopes(user) is not None
 
 
 def _descendants_or_self(page):

@@ -22,6 +22,13 @@ class Media(db.Model):
     caption = db.Column(db.String(500), nullable=False, default="")
     private = db.Column(db.Boolean, nullable=False, default=False, index=True)
     owner_id = db.Column(db.ForeignKey("core_users.id", ondelete="SET NULL"), index=True)
+    # A private file that a plugin serves through its own permission check (an applicant's
+    # attachment for the programme's managers only): /files/<id> leaves it to that plugin.
+    plugin = db.Column(db.String(64))
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
     owner = db.relationship("User")
+
+    def shows_on_pages(self):
+        """A private file is never on a public page: storing one leaves the page cache alone."""
+        return not self.private

@@ -144,7 +144,7 @@ def check_video_length(seconds, max_seconds):
                             length=format_duration(seconds), limit=format_duration(max_seconds)))
 
 
-def save_upload(file_storage, *, private=False, owner=None, kinds=None, max_video_seconds=None):
+def save_upload(file_storage, *, private=False, owner=None, kinds=None, max_video_seconds=None, plugin=None):
     """Check, store and record one uploaded file; returns the committed Media row.
 
     The type comes from the content (the file name is only kept for display), the size
@@ -152,6 +152,7 @@ def save_upload(file_storage, *, private=False, owner=None, kinds=None, max_vide
     are re-encoded and thumbnailed; kinds narrows what this caller accepts. A video's length
     is read from its headers and kept on the row (None when unreadable); with
     max_video_seconds, a longer video, or one whose length cannot be read, is refused.
+    plugin: a private file that this plugin serves itself (Media.plugin); /files/<id> refuses it.
     Raises UploadError (translated message, HTTP status 400, 413 or 415) and then leaves
     nothing behind: no row without bytes, no bytes without a row.
     """
@@ -178,6 +179,7 @@ def save_upload(file_storage, *, private=False, owner=None, kinds=None, max_vide
             kind=file_type.kind,
             private=bool(private),
             owner=owner,
+            plugin=plugin if private else None,
         )
         thumbnail = None
         if file_type.kind == "video":

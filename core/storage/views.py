@@ -1,7 +1,8 @@
 """Serving stored files.
 
     /media/<key>        public files and thumbnails, cached for a year (keys never change)
-    /files/<int:id>     private files: the owner and holders of media.private, as attachments
+    /files/<int:id>     private files: the owner and holders of media.private, as attachments;
+                        not files a plugin serves itself (Media.plugin), which only it may hand out
 """
 from flask import Blueprint, abort
 from flask_login import current_user
@@ -36,7 +37,7 @@ def may_open(user, media):
 @login_required
 def private_file(media_id):
     media = db.session.get(Media, media_id)
-    if media is None or not media.private:
+    if media is None or not media.private or media.plugin:
         abort(404)
     if not may_open(current_user, media):
         abort(403)

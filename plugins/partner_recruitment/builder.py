@@ -26,6 +26,10 @@ DEFAULT_STATUSES = [
 ]
 
 
+# The types a condition may depend on: their values can be compared as the form sends them.
+CONDITION_TYPES = ("single", "multiple", "consent", "text", "hidden")
+
+
 class SetupError(Exception):
     pass
 
@@ -59,11 +63,39 @@ def check_field(programme, field):
     settings = field.settings or {}
     if field.type in ("single", "multiple") and not settings.get("options"):
         raise SetupError(_("A choice field needs at least one option."))
+    if field.type == "hidden" and field.required:
+        raise SetupError(_("A hidden field cannot be required: nobody could fill it in."))
     condition = settings.get("show_if")
     if condition:
-        earlier = [other.key for other in programme.draft_fields if other.position < field.position]
-        if condition.get("field") not in earlier:
+        earlier = {other.key: other for other in programme.draft_fields if other.position < field.position}
+        source = earlier.get(condition.get("field"))
+        if source is None:
             raise SetupError(_("A field can only depend on a field above it."))
+        _check_condition(source, str(condition.get("value", "")))
+
+
+def _check_condition(source, value):
+    """Whether a condition on ``source`` having ``value`` can ever be met."""
+    if source.type not in CONDITION_TYPES:
+        raise SetupError(_("A field can only depend on a choice, consent, short text or hidden field."))
+    if source.type in ("single", "multiple") and value not in (source.settings or {}).get("options", []):
+        raise SetupError(_("The value of a condition on %(field)s must be one of its options.", field=source.label))
+    if source.type == "consent" and value != "yes":
+        raise SetupError(_("A condition on a consent checkbox uses the value yes."))
+
+
+def check_dependants(programme, field):
+    """After ``field`` was edited: the fields whose condition it would break (refused, naming them)."""
+    broken = []
+    for other in programme.draft_fields:
+        if other is not field and ((other.settings or {}).get("show_if") or {}).get("field") == field.key:
+            try:
+                check_field(programme, other)
+            except SetupError:
+                broken.append(other.label)
+    if broken:
+        raise SetupError(_("This change would break the condition of these fields: %(fields)s. Change their "
+                           "conditions first.", fields="、".join(broken)))
 
 
 def draft_specs(programme):

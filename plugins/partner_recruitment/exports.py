@@ -10,6 +10,7 @@ by the newest label of that key; each application fills the keys its own version
 """
 import csv
 import io
+import tempfile
 import zipfile
 from datetime import datetime
 
@@ -24,6 +25,8 @@ from plugins.partner_recruitment.fields import display, label_of
 from plugins.partner_recruitment.models import Application
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "＝", "＋", "－", "＠")
+SPOOL_BYTES = 16 * 1024 * 1024
+MISSING_NOTE = "MISSING-FILES.txt"
 MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -105,20 +108,32 @@ def to_xlsx(header, rows, sheet_name):
 
 
 def attachments_zip(programme):
-    """A ZIP with one folder per application reference holding its files."""
-    buffer = io.BytesIO()
+    """A ZIP with one folder per application reference holding its files, in a temporary file
+    (kept in memory while small, on disk beyond SPOOL_BYTES), rewound. A stored file that is
+    missing is left out and named in MISSING_NOTE inside the ZIP."""
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
     storage = get_storage()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    missing = []
+    with zipfile.ZipFile(spool, "w", zipfile.ZIP_DEFLATED) as archive:
         for application in applications_of(programme):
             for attachment in application.files:
                 name = download_name(attachment.media).replace("/", "_")
-                archive.writestr(f"{application.reference}/{attachment.field_key}-{name}",
-                                 storage.get(attachment.media.key))
-    return buffer.getvalue()
+                path = f"{application.reference}/{attachment.field_key}-{name}"
+                try:
+                    data = storage.get(attachment.media.key)
+                except FileNotFoundError:
+                    missing.append(path)
+                    continue
+                archive.writestr(path, data)
+        if missing:
+            note = _("These files could not be found in storage and are missing from this archive:")
+            archive.writestr(MISSING_NOTE, "\n".join([note, *missing]) + "\n")
+    spool.seek(0)
+    return spool
 
 
 def export(programme, fmt):
-    """(bytes, mimetype, file name)."""
+    """(bytes, or a rewound file for the ZIP; mimetype; file name)."""
     if fmt == "zip":
         return attachments_zip(programme), MIMETYPES["zip"], f"{programme.slug}-attachments.zip"
     header, rows = table(programme)

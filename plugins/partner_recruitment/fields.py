@@ -41,6 +41,11 @@ MOBILE = re.compile(r"1[3-9]\d{9}")
 KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
+def text_limit(spec):
+    kind = spec["type"]
+    return min(int(spec.get("max_length") or TEXT_MAX[kind]), TEXT_MAX[kind])
+
+
 def input_name(spec, part=None):
     return f"f-{spec['key']}" + (f"-{part}" if part else "")
 
@@ -66,7 +71,8 @@ def raw_values(fields, form, args=None):
             value = form.get(name)
             if value is None and args is not None:
                 value = args.get(spec["key"])
-            raw[spec["key"]] = (value if value is not None else spec.get("default") or "").strip()
+            # Nobody can correct an invisible field: an overlong value (?source=...) is cut.
+            raw[spec["key"]] = (value if value is not None else spec.get("default") or "").strip()[:text_limit(spec)]
         else:
             raw[spec["key"]] = (form.get(name) or "").strip()
     return raw
@@ -129,7 +135,7 @@ def check(spec, value):
             raise Invalid(_("This field is required."))
         return None
     if kind in ("text", "textarea", "hidden"):
-        limit = min(int(spec.get("max_length") or TEXT_MAX[kind]), TEXT_MAX[kind])
+        limit = text_limit(spec)
         if len(value) > limit:
             raise Invalid(_("At most %(count)d characters.", count=limit))
         if spec.get("min_length") and len(value) < int(spec["min_length"]):

@@ -32,6 +32,9 @@ class ProgrammeForm(FlaskForm):
                        validators=[DataRequired(), Length(max=80), Regexp(r"^[a-z0-9][a-z0-9-]*$",
                                                                           message=_l("Lower-case letters, digits and -."))],
                        description=_l("Part of the web address: /partners/<address>"))
+    confirm_slug_change = BooleanField(_l("I know printed QR codes will stop working"),
+                                       description=_l("Needed to change the address of a published programme: "
+                                                      "printed QR codes and shared links keep the old one."))
     summary = TextAreaField(_l("Introduction"), filters=[strip], validators=[Length(max=5000)])
     advantages = TextAreaField(_l("Platform advantages"), filters=[strip], validators=[Length(max=5000)],
                                description=_l("One per line."))

@@ -6,6 +6,8 @@ keeps the version it was made with, so later edits never change it. Statuses are
 per programme; the history of an application (status changes, assignments, notes)
 is one list of events.
 """
+from flask_babel import gettext as _
+
 from core.extensions import db
 from core.users.models import utcnow
 
@@ -81,6 +83,8 @@ class ProcessStep(db.Model):
 class Status(db.Model):
     """A status of the review pipeline; ``shared`` statuses are told to the applicant."""
 
+    # Labels show only on pages the cache never keeps (admin, the status link, mail).
+    __pagecache_ignore__ = True
     __tablename__ = "partner_recruitment_statuses"
     __table_args__ = (db.UniqueConstraint("programme_id", "key"),)
     id = db.Column(db.Integer, primary_key=True)
@@ -98,6 +102,7 @@ class FormField(db.Model):
     """A field of the draft form. ``key`` never changes once created; publishing copies the
     draft into a new FormVersion."""
 
+    __pagecache_ignore__ = True  # the draft shows only in the builder; visitors see FormVersion
     __tablename__ = "partner_recruitment_fields"
     __table_args__ = (db.UniqueConstraint("programme_id", "key"),)
     id = db.Column(db.Integer, primary_key=True)
@@ -136,8 +141,9 @@ class FormVersion(db.Model):
 
 
 class Application(db.Model):
+    __pagecache_ignore__ = True  # no cached page shows applications
     __tablename__ = "partner_recruitment_applications"
-    # One application per organisation where the programme says so: org_key is "org:<id>" then.
+    # One application per organisation where the programme says so: org_key is org_hash then.
     __table_args__ = (db.UniqueConstraint("programme_id", "org_key"),)
     id = db.Column(db.Integer, primary_key=True)
     programme_id = db.Column(db.ForeignKey("partner_recruitment_programmes.id", ondelete="CASCADE"),
@@ -149,6 +155,10 @@ class Application(db.Model):
     user_id = db.Column(db.ForeignKey("core_users.id", ondelete="SET NULL"), index=True)
     organisation_id = db.Column(db.ForeignKey("core_organisations.id", ondelete="SET NULL"), index=True)
     org_key = db.Column(db.String(40))
+    # The applicant's organisation as a keyed hash (applications.organisation_hash), set whenever
+    # there is one, kept after anonymisation: the one-per-organisation rule can be turned on
+    # later and still holds for anonymised applications.
+    org_hash = db.Column(db.String(40), index=True)
     title = db.Column(db.String(300), nullable=False, default="")  # who applied, for lists
     contact_email = db.Column(db.String(254))
     data = db.Column(db.JSON, nullable=False, default=dict)
@@ -178,10 +188,11 @@ class Application(db.Model):
         for event in reversed(self.events):
             if event.kind in ("submitted", "status") and event.shared:
                 return self.programme.status_label(event.to_status)
-        return self.programme.status_label(self.status_key)
+        return _("Received")  # every status so far is internal
 
 
 class ApplicationFile(db.Model):
+    __pagecache_ignore__ = True
     __tablename__ = "partner_recruitment_files"
     id = db.Column(db.Integer, primary_key=True)
     application_id = db.Column(db.ForeignKey("partner_recruitment_applications.id", ondelete="CASCADE"),
@@ -196,6 +207,7 @@ class ApplicationFile(db.Model):
 class ApplicationEvent(db.Model):
     """History: submitted, status, assigned, note, deletion_requested, anonymised."""
 
+    __pagecache_ignore__ = True
     __tablename__ = "partner_recruitment_events"
     id = db.Column(db.Integer, primary_key=True)
     application_id = db.Column(db.ForeignKey("partner_recruitment_applications.id", ondelete="CASCADE"),
@@ -211,3 +223,13 @@ class ApplicationEvent(db.Model):
 
     application = db.relationship("Application", back_populates="events")
     actor = db.relationship("User")
+
+
+class UsedChallenge(db.Model):
+    """The nonce of a spam challenge that was answered (spam.py); kept until spam.MAX_AGE."""
+
+    __pagecache_ignore__ = True
+    __tablename__ = "partner_recruitment_used_challenges"
+    id = db.Column(db.Integer, primary_key=True)
+    nonce = db.Column(db.String(32), unique=True, nullable=False)
+    used_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)

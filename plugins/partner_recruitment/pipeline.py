@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from core.audit import audit
 from core.extensions import db
-from core.mail import queue_mail
+from core.mail import OutboxMessage, queue_mail
 from core.storage.backends import get_storage
 from core.storage.uploads import remove_keys
 from core.users.models import utcnow
@@ -87,9 +87,13 @@ def anonymise(application, actor=None, reason="retention"):
     specs = {spec["key"]: spec for spec in application.form_version.fields}
     application.data = {key: value for key, value in (application.data or {}).items()
                         if specs.get(key, {}).get("type") in KEPT_ON_ANONYMISING}
+    _delete_outbox_messages(application)
     application.title = ""
     application.contact_email = None
     application.user_id = None
+    # The organisation goes; org_hash (a keyed hash) stays, and so does org_key (the same hash)
+    # where the programme takes one application per organisation.
+    application.organisation_id = None
     keys = []
     for attachment in list(application.files):
         keys += [key for key in (attachment.media.key, attachment.media.thumb_key) if key]
@@ -101,6 +105,16 @@ def anonymise(application, actor=None, reason="retention"):
     _event(application, "anonymised", actor, note=reason)
     audit("partner_recruitment.anonymised", f"application:{application.id}", actor=actor, reason=reason)
     return keys
+
+
+def _delete_outbox_messages(application):
+    """The e-mails to the applicant about this application (they hold the address and the
+    status link): every one sent to its contact address that names its reference."""
+    if not application.contact_email:
+        return
+    db.session.execute(db.delete(OutboxMessage).where(
+        OutboxMessage.recipient == application.contact_email,
+        OutboxMessage.body.contains(application.reference, autoescape=True)))
 
 
 def remove_stored_files(keys):

@@ -5,7 +5,9 @@ Pages, news (activities), photos and search are the core's (content.py puts the 
 pages under a root page and its activities in a news section, both carrying the committee's
 edit permission, so committee editors edit them with the core editor and nothing else).
 Tables are in models.py, registration and the waiting list in registration.py, the pages in
-views/, reminders in reminders.py (``flask youth-committee send-reminders``), demo in demo.py.
+views/, reminders in reminders.py (``flask youth-committee send-reminders``), demo in demo.py;
+content.ensure_structure (``flask youth-committee init``, also run when the plugin is enabled)
+creates the section and pages committee editors need.
 """
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from markupsafe import Markup
 from core.contrib import AdminSection, ContentBlock, DashboardCard, NavItem, Permission, SearchDocument
 from core.extensions import db
 from core.hookspecs import hookimpl
+from core.users.models import utcnow
 from plugins.youth_committee import commands, content, demo, models, registration, views
 from plugins.youth_committee.events_query import upcoming
 
@@ -114,9 +117,22 @@ def load_demo_content(app):
 
 
 @hookimpl
+def on_plugin_enabled(name):
+    if name == "youth_committee":
+        content.ensure_structure()
+
+
+@hookimpl
 def on_user_deleted(user):
-    # Their registrations go with them (ON DELETE CASCADE); free their seats first so the queue moves.
+    # Their registrations go with them (ON DELETE CASCADE); free their seats first so the queue
+    # moves, for events still to come (a past event's place is only released). While the plugin
+    # is disabled this hook does not run: `flask youth-committee recount` repairs the counters.
+    now = utcnow()
     for mine in db.session.scalars(db.select(models.Registration).filter_by(user_id=user.id)).all():
         if mine.status == models.CONFIRMED:
-            registration.pass_seat_on(mine.event_id)
+            registration.lock_event(mine.event_id)
+            if mine.event.starts_at > now:
+                registration.pass_seat_on(mine.event_id)
+            else:
+                registration.release_seat(mine.event_id)
         mine.status = models.CANCELLED

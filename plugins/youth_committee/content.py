@@ -87,3 +87,74 @@ def yearly_pages(prefix):
         if suffix.isdigit() and len(suffix) == 4:
             years[int(suffix)] = page
     return dict(sorted(years.items(), reverse=True))
+
+
+# -- the structure editors need ------------------------------------------------------
+
+SECTION_TITLE, SECTION_TITLE_EN = "关工委动态", "Youth-work committee"
+ROOT_TITLE, STRUCTURE_TITLE = "关心下一代工作委员会", "组织架构"
+
+
+def ensure_structure():
+    """Create what committee editors need and nothing else: the activities section and the root
+    page, both carrying the committee's edit permission, and under the root the structure page
+    and one page per work area, as empty drafts (the public pages show their empty states until
+    an editor writes and publishes them). Idempotent; existing content is never changed, except
+    that the section and the root get the permission if they lack it. Commits.
+
+    Runs when the plugin is enabled, from ``flask youth-committee init`` and before the demo."""
+    from flask import has_request_context
+
+    if has_request_context():
+        return _ensure_structure()
+    with current_app.test_request_context("/"):
+        return _ensure_structure()
+
+
+def _ensure_structure():
+    from sqlalchemy.exc import IntegrityError
+
+    created = []
+    current = section()
+    if current is None:
+        try:
+            db.session.add(Section(slug=SECTION_SLUG, title=SECTION_TITLE, title_en=SECTION_TITLE_EN,
+                                   description="", on_home=False, edit_permission=EDIT, position=99))
+            db.session.commit()
+            created.append(SECTION_SLUG)
+        except IntegrityError:  # created by another process at the same moment
+            db.session.rollback()
+    elif current.edit_permission is None:
+        current.edit_permission = EDIT
+        db.session.commit()
+    root = root_page()
+    if root is None:
+        if db.session.scalar(db.select(Page.id).where(Page.slug == root_slug())) is not None:
+            current_app.logger.warning("youth_committee: the slug %r is taken by a news post", root_slug())
+            return created
+        root = _draft(root_slug(), ROOT_TITLE, None)
+        created.append(root_slug())
+    if root.edit_permission is None:
+        root.edit_permission = EDIT
+        db.session.commit()
+    children = [(STRUCTURE_SLUG, STRUCTURE_TITLE)] + [(AREA_PAGE_PREFIX + a.key, a.tag) for a in AREAS.values()]
+    for slug, title in children:
+        if db.session.scalar(db.select(Page.id).where(Page.slug == slug)) is None:
+            _draft(slug, title, root.id)
+            created.append(slug)
+    return created
+
+
+def _draft(slug, title, parent_id):
+    from core.pages.service import PageError, save_page
+
+    try:
+        return save_page(Page(), dict(kind="page", slug=slug, title=title, body="", summary="", status="draft",
+                                      parent_id=parent_id), None, note="youth-committee init")
+    except PageError:  # the slug was taken at the same moment
+        return db.session.scalar(db.select(Page).where(Page.slug == slug))
+
+
+def is_untouched_draft(page):
+    """A page ensure_structure created and nobody has written yet (the demo fills these)."""
+    return page.status == "draft" and not (page.body or "").strip()

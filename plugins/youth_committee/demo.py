@@ -7,7 +7,7 @@ from flask import current_app, has_request_context
 from werkzeug.datastructures import FileStorage
 
 from core.extensions import db
-from core.pages.models import Page, Section
+from core.pages.models import Page
 from core.pages.service import save_page
 from core.users.models import Role, RolePermission, utcnow
 from core.users.service import find_user
@@ -88,19 +88,16 @@ def load():
 def _load():
     author = find_user(AUTHOR)
     _editor_role()
+    content.ensure_structure()  # the section and the pages, with the committee's edit permission
     section = content.section()
-    if section is None:
-        section = Section(slug=content.SECTION_SLUG, title="关工委动态", title_en="Youth-work committee",
-                          description="关心下一代工作委员会的活动报道。", on_home=False,
-                          edit_permission=content.EDIT, position=99)
-        db.session.add(section)
+    if not section.description:
+        section.description = "关心下一代工作委员会的活动报道。"
         db.session.commit()
-    root = _page(content.root_slug(), dict(title="关心下一代工作委员会", body=MISSION, parent_id=None), author)
-    if root.edit_permission != content.EDIT:
-        root.edit_permission = content.EDIT
-        db.session.commit()
-    if db.session.scalar(db.select(Page.id).where(Page.slug == content.STRUCTURE_SLUG)) is None:
-        _page(content.STRUCTURE_SLUG, dict(title="组织架构", body=_structure_body(), parent_id=root.id), author)
+    root = _page(content.root_slug(), dict(title=content.ROOT_TITLE, body=MISSION, parent_id=None), author)
+    structure = db.session.scalar(db.select(Page).where(Page.slug == content.STRUCTURE_SLUG))
+    if structure is None or content.is_untouched_draft(structure):
+        _page(content.STRUCTURE_SLUG, dict(title=content.STRUCTURE_TITLE, body=_structure_body(), parent_id=root.id),
+              author)
     for key, area in content.AREAS.items():
         _page(content.AREA_PAGE_PREFIX + key, dict(title=area.tag, body=AREA_TEXT[key], parent_id=root.id), author)
     for slug, title, body in YEARLY:
@@ -147,11 +144,12 @@ def _structure_body():
 
 
 def _page(slug, data, author):
+    """The page with this slug; created, or filled if it is still the empty draft init made."""
     page = db.session.scalar(db.select(Page).where(Page.slug == slug))
-    if page is not None:
+    if page is not None and not content.is_untouched_draft(page):
         return page
     data = dict(kind="page", slug=slug, status="published", summary="", **data)
-    return save_page(Page(), data, author, note="demo", allow_past_schedule=True)
+    return save_page(page or Page(), data, author, note="demo", allow_past_schedule=True)
 
 
 def _photo(slug, colours, label):

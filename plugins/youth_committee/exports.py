@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 
 from core.extensions import db
-from plugins.youth_committee.models import Registration
+from plugins.youth_committee.models import CONFIRMED, WAITING, Registration
 
 FORMATS = ("csv", "xlsx")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "＝", "＋", "－", "＠")
@@ -34,13 +34,20 @@ def neutralise(value, quote=True):
     return text
 
 
+def attendees(event):
+    """The people with a place or on the waiting list; registrations never confirmed by their
+    e-mail link (pending or expired) are nobody's attendance and stay out."""
+    return db.session.scalars(
+        db.select(Registration).where(Registration.event_id == event.id,
+                                      Registration.status.in_((CONFIRMED, WAITING)))
+        .order_by(Registration.status, Registration.queued_at, Registration.id)
+    ).all()
+
+
 def attendees_table(event):
     header = [_("Name"), _("E-mail"), _("Phone"), _("Member or guest"), _("Status"), _("Registered at"),
               _("Checked in at")]
-    registrations = db.session.scalars(
-        db.select(Registration).where(Registration.event_id == event.id, Registration.status != "cancelled")
-        .order_by(Registration.status, Registration.queued_at, Registration.id)
-    ).all()
+    registrations = attendees(event)
     rows = [
         [r.name, r.email, r.phone, _("Member") if r.user_id else _("Guest"), str(r.status_label), r.created_at,
          r.checked_in_at]

@@ -57,6 +57,8 @@ class EventForm(FlaskForm):
         self.base_id.choices = [choice(0, "\u2014")] + [choice(base.id, base.name) for base in bases]
 
     def validate_starts_at(self, field):
+        if not field.data:  # unparseable: the field's own validators have said so
+            return
         unchanged = self.event is not None and self.event.starts_at == to_utc(field.data).replace(tzinfo=None)
         if field.data and not unchanged and to_utc(field.data).replace(tzinfo=None) <= utcnow():
             raise ValidationError(_l("An event must start in the future."))

@@ -1,6 +1,7 @@
 """An iCalendar (RFC 5545) feed of the committee's events, written by hand: the format is small,
 and escaping and line folding are all it needs (no extra dependency)."""
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 from core.users.models import utcnow
 
@@ -27,6 +28,13 @@ def fold(line):
         size += width
     pieces.append(current)
     return "\r\n ".join(pieces)
+
+
+def uid_host(config):
+    """The domain in every event's UID: the site's own (SITE_URL, else SERVER_NAME), never the
+    request's Host header, so that UIDs stay the same whichever name a visitor used."""
+    site = urlsplit(config.get("SITE_URL") or "").hostname
+    return site or (config.get("SERVER_NAME") or "").split(":")[0] or "localhost"
 
 
 def _utc(moment):

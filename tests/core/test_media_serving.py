@@ -171,3 +171,28 @@ def test_download_names_carry_the_real_extension(name, key, expected):
     from core.storage.serving import download_name
 
     assert download_name(Media(original_name=name, key=key)) == expected
+
+
+def test_a_file_a_plugin_serves_itself_is_not_handed_out_at_the_private_address(storage_app, users):
+    """An applicant's attachment is for the programme's managers: not for every holder of
+    media.private, nor for its uploader, through /files/<id>."""
+    with storage_app.test_request_context():
+        owner = db.session.get(User, users["member"].id)
+        item_id = save_upload(FileStorage(io.BytesIO(samples.PDF), filename="plan.pdf"), private=True, owner=owner,
+                              plugin="partner_recruitment").id
+    item = media(item_id)
+    assert item.plugin == "partner_recruitment"
+    for role in ("admin", "member"):
+        assert signed_in(storage_app, users[role]).get(f"/files/{item.id}").status_code == 404
+    with storage_app.test_request_context():
+        public_id = save_upload(FileStorage(io.BytesIO(samples.PDF), filename="open.pdf"),
+                                plugin="partner_recruitment").id
+    assert media(public_id).plugin is None  # only private files are left to a plugin
+
+
+def test_storing_a_private_file_leaves_cached_pages_alone(storage_app, users):
+    from core.pagecache import shows_on_pages
+
+    private = media(store(storage_app, samples.PDF, "private.pdf", private=True))
+    public = media(store(storage_app, samples.PDF, "public.pdf"))
+    assert not shows_on_pages(private) and shows_on_pages(public)

@@ -113,7 +113,62 @@ def test_the_root_of_the_scope_cannot_be_deleted_or_moved_by_its_scoped_editor(w
     client = world["client"]
     assert client.post(f"/admin/pages/{world['root'].id}/delete").status_code == 403
     assert client.post(f"/admin/pages/{world['root'].id}/move/down").status_code == 403
+    db.session.expire_all()  # read what is stored, not the object this session still holds
     assert db.session.get(Page, world["root"].id) is not None
+
+
+def test_the_scoped_editor_cannot_rename_or_move_the_root_of_the_scope(world):
+    client = world["client"]
+    other_root = make_page("俱乐部二部", slug="club-two", edit_permission=SCOPE)
+    renamed = client.post(f"/admin/pages/{world['root'].id}", data=page_form(0, title="俱乐部", slug="my-club"))
+    emptied = client.post(f"/admin/pages/{world['root'].id}", data=page_form(0, title="俱乐部", slug=""))
+    moved = client.post(f"/admin/pages/{world['root'].id}", data=page_form(other_root.id, title="俱乐部",
+                                                                             slug="club"))
+    for response in (renamed, emptied, moved):
+        assert response.status_code == 200  # the form again, with a message
+    assert "Only site-wide editors" in renamed.get_data(as_text=True)
+    db.session.expire_all()
+    root = db.session.get(Page, world["root"].id)
+    assert (root.slug, root.parent_id) == ("club", None)
+    # A page below the root may still be renamed by the scoped editor.
+    response = client.post(f"/admin/pages/{world['child'].id}",
+                           data=page_form(world["root"].id, title="俱乐部章程", slug="club-statutes"))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Page, world["child"].id).slug == "club-statutes"
+
+
+def test_a_scoped_editor_cannot_restore_an_old_address_of_the_root(app, users, world):
+    editor = signed_in(app, users["editor"])
+    editor.post(f"/admin/pages/{world['root'].id}", data=page_form(0, title="俱乐部", slug="club-new"))
+    editor.post(f"/admin/pages/{world['root'].id}", data=page_form(0, title="俱乐部", slug="club"))
+    db.session.expire_all()
+    from core.pages.models import PageRevision
+
+    old = db.session.scalar(db.select(PageRevision).where(PageRevision.page_id == world["root"].id)
+                            .filter(PageRevision.data["slug"].as_string() == "club-new"))
+    world["client"].post(f"/admin/pages/{world['root'].id}/revisions/{old.number}/restore")
+    db.session.expire_all()
+    assert db.session.get(Page, world["root"].id).slug == "club"
+
+
+def test_the_scoped_editor_cannot_feature_content_on_the_home_page(app, users, world):
+    client = world["client"]
+    response = client.post(f"/admin/pages/{world['club_post'].id}",
+                           data=news_form(world["club_news"].id, title="俱乐部活动", featured="y"))
+    assert response.status_code == 302
+    response = client.post("/admin/pages/new?kind=news", data=news_form(world["club_news"].id, featured="y"))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Page, world["club_post"].id).featured is False
+    assert db.session.scalar(db.select(Page).filter_by(title="新活动")).featured is False
+    # What a site-wide editor featured stays featured when the scoped editor saves the post.
+    db.session.get(Page, world["club_post"].id).featured = True
+    db.session.commit()
+    client.post(f"/admin/pages/{world['club_post'].id}", data=news_form(world["club_news"].id, title="改过的活动"))
+    db.session.expire_all()
+    post = db.session.get(Page, world["club_post"].id)
+    assert (post.title, post.featured) == ("改过的活动", True)
 
 
 def test_sections_and_menus_stay_site_wide(world):

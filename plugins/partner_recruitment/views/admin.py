@@ -60,6 +60,11 @@ def _save_programme(form, programme, created):
     if _slug_taken(form.slug.data, programme):
         form.slug.errors.append(_("Another programme uses this address."))
         return None
+    if (not created and programme.published and form.slug.data != programme.slug
+            and not form.confirm_slug_change.data):
+        form.slug.errors.append(_("Printed QR codes and shared links use the current address. Tick the box "
+                                  "below the address to change it anyway."))
+        return None
     try:
         with db.session.no_autoflush:
             _fill_programme(form, programme)
@@ -110,7 +115,8 @@ def admin_edit(programme_id):
 
 def _field_form(programme, field=None):
     form = FieldForm(obj=field) if field is not None else FieldForm()
-    earlier = [f for f in programme.draft_fields if field is None or f.position < field.position]
+    earlier = [f for f in programme.draft_fields if (field is None or f.position < field.position)
+               and f.type in builder.CONDITION_TYPES]
     form.show_if_field.choices = [choice("", _("always shown"))] + [choice(f.key, f.label) for f in earlier]
     if request.method == "GET" and field is not None:
         settings = field.settings or {}
@@ -212,6 +218,7 @@ def builder_edit(programme_id, field_id):
                 field.help_text, field.required = form.help_text.data or "", form.required.data
                 field.settings = _settings_from(form)
                 builder.check_field(programme, field)
+                builder.check_dependants(programme, field)
         except builder.SetupError as error:
             db.session.rollback()
             flash(str(error), "error")

@@ -81,11 +81,17 @@ def _render_form(programme, errors=None, message=None, status=200):
     """The form, filled with what was sent (files must be chosen again)."""
     token, question = spam.new_challenge()
     specs = programme.current_version.fields
-    raw = raw_values(specs, request.form if request.method == "POST" else MultiDict(), request.args)
+    sent = request.form if request.method == "POST" else MultiDict()
+    raw = raw_values(specs, sent, request.args)
+    organisations = applications.applicant_organisations(current_user)
+    default = applications.default_organisation(programme, current_user)
+    chosen = sent.get(applications.ORGANISATION_INPUT) or (str(default.id) if default else "")
     return render_template(
         "partner_recruitment/apply.html", programme=programme, specs=specs, raw=raw,
         shown=visible_keys(specs, raw), errors=errors or {}, message=message, form=CsrfForm(),
         challenge_token=token, challenge_question=question, regions=regions, honeypot=spam.HONEYPOT,
+        organisations=organisations if len(organisations) > 1 else [], chosen_organisation=chosen,
+        organisation_input=applications.ORGANISATION_INPUT,
     ), status
 
 

@@ -7,22 +7,36 @@ GET   /admin/partners/applications/<id>                     one application, its
 POST  /admin/partners/applications/<id>/status|assign|note|anonymise
 GET   /admin/partners/applications/<id>/files/<file_id>     an attachment
 """
+import re
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.wsgi import wrap_file
 
 from core.extensions import db
 from core.forms import choice
 from core.permissions import permission_required
 from core.storage.serving import filename_parameters, send_media
 from plugins.partner_recruitment import exports, pipeline
-from plugins.partner_recruitment.access import REVIEW, reviewed_application_or_404, reviewed_programme_or_404
+from plugins.partner_recruitment.access import MAX_ID, REVIEW, reviewed_application_or_404, reviewed_programme_or_404
 from plugins.partner_recruitment.fields import display, label_of
 from plugins.partner_recruitment.forms import AssignForm, BulkForm, CsrfForm, NoteForm, StatusForm
 from plugins.partner_recruitment.models import Application, ApplicationFile
 from plugins.partner_recruitment.views import bp
 
 PER_PAGE = 50
+MAX_PAGE = 100_000
+ID = re.compile(r"\d{1,10}")
+
+
+def parse_ids(values, limit=500):
+    """The application ids among posted values: plain ASCII digits, within MAX_ID; the rest is ignored."""
+    ids = []
+    for value in values:
+        if ID.fullmatch(value) and 0 < int(value) <= MAX_ID and int(value) not in ids:
+            ids.append(int(value))
+    return ids[:limit]
 
 
 def _status_choices(programme):
@@ -53,8 +67,8 @@ def _filtered(programme, args):
 @permission_required(REVIEW)
 def review_list(programme_id):
     programme = reviewed_programme_or_404(programme_id)
-    page = request.args.get("page", 1, type=int)
-    applications = db.paginate(_filtered(programme, request.args), page=max(page, 1), per_page=PER_PAGE,
+    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    applications = db.paginate(_filtered(programme, request.args), page=page, per_page=PER_PAGE,
                                error_out=False)
     bulk = BulkForm()
     bulk.status.choices = _status_choices(programme)
@@ -71,22 +85,23 @@ def review_bulk(programme_id):
     if not form.validate_on_submit():
         flash(_("The form has expired. Please try again."), "error")
         return back
-    ids = [int(value) for value in request.form.getlist("application") if value.isdigit()][:500]
-    chosen = [a for a in exports.applications_of(programme, ids)]
+    chosen = exports.applications_of(programme, parse_ids(request.form.getlist("application")))
     if not chosen:
         flash(_("Select at least one application."), "error")
         return back
-    actor = current_user._get_current_object()
-    try:
-        notified = sum(1 for application in chosen
-                       if pipeline.change_status(application, form.status.data, actor))
-    except pipeline.ActionRefused as error:
-        db.session.rollback()
-        flash(str(error), "error")
+    if programme.status(form.status.data) is None:
+        flash(_("Unknown status."), "error")
         return back
+    actor = current_user._get_current_object()
+    # Anonymised applications and those already in the status are left as they are.
+    changing = [a for a in chosen if a.anonymised_at is None and a.status_key != form.status.data]
+    notified = sum(1 for application in changing if pipeline.change_status(application, form.status.data, actor))
     db.session.commit()
-    flash(_("%(count)d application(s) updated; %(notified)d applicant(s) notified.", count=len(chosen),
+    flash(_("%(count)d application(s) updated; %(notified)d applicant(s) notified.", count=len(changing),
             notified=notified), "success")
+    skipped = len(chosen) - len(changing)
+    if skipped:
+        flash(_("%(count)d application(s) skipped: anonymised or already in that status.", count=skipped), "info")
     return back
 
 
@@ -95,7 +110,9 @@ def review_bulk(programme_id):
 def review_export(programme_id, fmt):
     programme = reviewed_programme_or_404(programme_id)
     data, mimetype, name = exports.export(programme, fmt)
-    response = current_app.response_class(data, mimetype=mimetype)
+    if not isinstance(data, bytes):  # the ZIP's temporary file, closed once sent
+        data = wrap_file(request.environ, data)
+    response = current_app.response_class(data, mimetype=mimetype, direct_passthrough=not isinstance(data, bytes))
     response.headers.set("Content-Disposition", "attachment", **filename_parameters(name))
     response.headers["Cache-Control"] = "private, no-store"
     return response

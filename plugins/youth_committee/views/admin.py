@@ -1,20 +1,23 @@
 """The committee's admin: events (create, edit), attendees with check-in at the door,
 volunteer matching, and attendee exports."""
+from datetime import timedelta
+
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone, to_utc
 
+from core import pagecache
 from core.audit import audit
 from core.extensions import db
 from core.permissions import permission_required
 from core.users.models import utcnow
-from plugins.youth_committee import exports
+from plugins.youth_committee import content, exports
 from plugins.youth_committee import registration as service
 from plugins.youth_committee.content import AREAS, EDIT
 from plugins.youth_committee.forms import ActionForm, EventForm
 from plugins.youth_committee.models import (
-    CANCELLED,
     CONFIRMED,
+    PENDING,
     Base,
     Event,
     EventVolunteer,
@@ -29,8 +32,23 @@ from plugins.youth_committee.views import admin_bp, get_or_404
 def overview():
     events = db.session.scalars(db.select(Event).order_by(Event.starts_at.desc())).all()
     pending = db.session.scalar(db.select(db.func.count(Volunteer.id)).where(Volunteer.status == "pending"))
+    set_up = content.section() is not None and content.root_page() is not None
     return render_template("youth_committee/admin/overview.html", events=events, pending=pending, areas=AREAS,
-                           now=utcnow())
+                           now=utcnow(), set_up=set_up, form=ActionForm())
+
+
+@admin_bp.route("/set-up", methods=["POST"])
+@permission_required(EDIT)
+def set_up():
+    """The same as `flask youth-committee init`, for a site where the plugin was on from the start."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    content.ensure_structure()
+    audit("youth_committee.set_up")
+    db.session.commit()
+    flash(_("The committee's section and pages exist now. Write and publish them under Committee pages and "
+            "activities."), "success")
+    return redirect(url_for(".overview"))
 
 
 def _bases():
@@ -86,6 +104,7 @@ def _edit(event):
         service.fill_free_seats(event)
         audit("youth_committee.event_saved", event.title, id=event.id)
         db.session.commit()
+        pagecache.content_changed()  # the capacity and promotions are plain UPDATEs: pages show the places
         flash(_("Saved the event %(title)s.", title=event.title), "success")
         return redirect(url_for(".event_edit", event_id=event.id))
     return render_template("youth_committee/admin/event_form.html", form=form, event=event), (
@@ -96,10 +115,10 @@ def _edit(event):
 @permission_required(EDIT)
 def attendees(event_id):
     event = get_or_404(Event, event_id)
-    registrations = db.session.scalars(
-        db.select(Registration).where(Registration.event_id == event.id, Registration.status != CANCELLED)
-        .order_by(Registration.status, Registration.queued_at, Registration.id)
-    ).all()
+    registrations = exports.attendees(event)
+    unconfirmed = db.session.scalar(db.select(db.func.count(Registration.id)).where(
+        Registration.event_id == event.id, Registration.status == PENDING,
+        Registration.created_at >= utcnow() - timedelta(days=service.GUEST_LINK_DAYS)))
     matched = {link.volunteer_id for link in event.volunteer_links}
     volunteers = db.session.scalars(
         db.select(Volunteer).where(Volunteer.status == "approved").order_by(Volunteer.name)
@@ -109,7 +128,7 @@ def attendees(event_id):
     suggested = {v.id for v in volunteers if any(word in haystack for word in _expertise_words(v))}
     return render_template("youth_committee/admin/attendees.html", event=event, registrations=registrations,
                            volunteers=volunteers, matched=matched, suggested=suggested, form=ActionForm(),
-                           confirmed=CONFIRMED)
+                           confirmed=CONFIRMED, unconfirmed=unconfirmed)
 
 
 def _expertise_words(volunteer):
@@ -120,13 +139,29 @@ def _expertise_words(volunteer):
 @admin_bp.route("/registrations/<int:registration_id>/check-in", methods=["POST"])
 @permission_required(EDIT)
 def check_in(registration_id):
+    """Mark arrival; pressing twice (a double tap at the door) keeps the first time."""
+    return _set_checked_in(registration_id, arrived=True)
+
+
+@admin_bp.route("/registrations/<int:registration_id>/undo-check-in", methods=["POST"])
+@permission_required(EDIT)
+def undo_check_in(registration_id):
+    return _set_checked_in(registration_id, arrived=False)
+
+
+def _set_checked_in(registration_id, arrived):
     registration = get_or_404(Registration, registration_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     if registration.status != CONFIRMED:
         flash(_("Only people with a confirmed place can be checked in."), "error")
     else:
-        registration.checked_in_at = None if registration.checked_in_at else utcnow()
+        db.session.execute(  # conditional: two taps at once still record one arrival time
+            db.update(Registration)
+            .where(Registration.id == registration.id,
+                   Registration.checked_in_at.is_(None) if arrived else Registration.checked_in_at.is_not(None))
+            .values(checked_in_at=utcnow() if arrived else None).execution_options(synchronize_session=False)
+        )
         db.session.commit()
     return redirect(url_for(".attendees", event_id=registration.event_id) + f"#registration-{registration.id}")
 

@@ -1,12 +1,13 @@
 """The events calendar, an event's page, registration and cancellation, and the iCalendar feed."""
 from itertools import groupby
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 from flask_login import current_user
 
+from core import pagecache
 from core.extensions import db, limiter
 from core.permissions import login_required, public
 from core.users.blueprint import user_or_address
@@ -74,6 +75,8 @@ def register(event_id):
         return redirect(url_for(".event", event_id=event.id))
     if registration.status == "confirmed":
         flash(_("You are registered. We have sent you a confirmation."), "success")
+    elif registration.status == "pending":
+        flash(_("Please open the link we sent to your e-mail address to confirm."), "warning")
     else:
         flash(_("The event is full: you are on the waiting list."), "warning")
     return redirect(url_for(".event", event_id=event.id))
@@ -82,12 +85,19 @@ def register(event_id):
 @bp.route("/events/<int:event_id>/cancel", methods=["POST"])
 @login_required
 def cancel(event_id):
-    event = visible_event_or_404(event_id)
+    # Authorised by the member's own registration: one can still cancel after the event was unpublished.
+    event = get_or_404(Event, event_id)
     mine = db.session.scalar(db.select(Registration).filter_by(event_id=event.id, user_id=current_user.id))
     if mine is None or not ActionForm().validate_on_submit():
         abort(400 if mine is not None else 404)
-    service.cancel(mine)
-    flash(_("Your registration has been cancelled."), "success")
+    try:
+        service.cancel(mine)
+    except service.RegistrationError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("Your registration has been cancelled."), "success")
+    if not event.published:
+        return redirect(url_for("users.dashboard"))
     return redirect(url_for(".event", event_id=event.id))
 
 
@@ -102,8 +112,8 @@ def register_guest(event_id):
             service.register_guest(event, form.name.data, form.email.data, form.phone.data)
         except service.RegistrationError as error:
             form.email.errors.append(error.message)
-        else:
-            flash(_("Almost done: open the link we sent to %(email)s to confirm.", email=form.email.data), "success")
+        else:  # the same answer whatever the address's state: the mail tells the rest
+            flash(_("Please check your mail: we sent a message to %(email)s.", email=form.email.data), "success")
             return redirect(url_for(".event", event_id=event.id))
     return render_template(
         "youth_committee/event.html", event=event, mine=None, position=None,
@@ -114,6 +124,7 @@ def register_guest(event_id):
 
 @bp.route("/registration/<token>")
 @public
+@pagecache.never  # the secret link must never be stored
 def guest_registration(token):
     registration = service.by_token(token) or abort(404)
     return render_template("youth_committee/guest_registration.html", registration=registration, token=token,
@@ -139,8 +150,12 @@ def guest_confirm(token):
 def guest_cancel(token):
     registration = service.by_token(token) or abort(404)
     if ActionForm().validate_on_submit():
-        service.cancel(registration)
-        flash(_("Your registration has been cancelled."), "success")
+        try:
+            service.cancel(registration)
+        except service.RegistrationError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Your registration has been cancelled."), "success")
     return redirect(url_for(".guest_registration", token=token))
 
 
@@ -150,7 +165,7 @@ def ical_feed():
     events = upcoming() + past(limit=20)
     text = ical.calendar(
         events,
-        host=request.host.split(":")[0] or "localhost",
+        host=ical.uid_host(current_app.config),
         url_for_event=lambda e: url_for(".event", event_id=e.id, _external=True),
         name=_("Youth-work committee events"),
     )

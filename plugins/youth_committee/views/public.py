@@ -15,7 +15,7 @@ AREA_ACTIVITIES = 20
 def home():
     return render_template(
         "youth_committee/home.html",
-        root=content.root_page(),
+        root=content.visible_page(content.root_slug()),  # a draft or archived mission stays private
         areas=content.AREAS.values(),
         activities=content.activities(limit=HOME_ACTIVITIES),
         events=upcoming(limit=5),

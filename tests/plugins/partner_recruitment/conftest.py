@@ -1,5 +1,6 @@
 """Fixtures for partner_recruitment: an app with the plugin on (English), a programme with a
 published form that has every field type, a manager, and helpers to fill the form."""
+import re
 import time
 from dataclasses import dataclass
 
@@ -79,14 +80,19 @@ def good_values(**overrides):
     return {key: value for key, value in values.items() if value is not None}
 
 
-def with_challenge(app, values):
-    """Add a valid honeypot-free challenge answer, as the browser would after reading the question."""
+def answer_of(question):
+    """The answer to a challenge question, read as a visitor reads it."""
+    a, b = map(int, re.findall(r"\d+", question))
+    return str(a + b)
+
+
+def with_challenge(app, values, now=None):
+    """Add a honeypot-free challenge and its answer, as the browser would after reading the question."""
     from plugins.partner_recruitment import spam
 
     with app.test_request_context():
-        token, _question = spam.new_challenge(now=time.time() - 10)
-        a, b, _issued, _nonce = spam._serializer().loads(token)
-    return {**values, "challenge_token": token, "challenge_answer": str(a + b)}
+        token, question = spam.new_challenge(now=time.time() - 10 if now is None else now)
+    return {**values, "challenge_token": token, "challenge_answer": answer_of(question)}
 
 
 @dataclass

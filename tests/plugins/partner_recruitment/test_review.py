@@ -156,3 +156,22 @@ def test_bulk_changes_need_the_csrf_token(app_factory):
         db.session.expire_all()
         assert db.session.get(Application, application.id).status_key == "declined"
         db.session.remove()
+
+
+def test_an_attachment_opens_for_the_programmes_managers_only(app, client, world, users):
+    import io
+
+    from plugins.partner_recruitment.models import ApplicationFile
+    from tests.core import media_samples as samples
+
+    application = apply(client, app, **{"f-licence": (io.BytesIO(samples.PDF), "licence.pdf")})
+    attachment = db.session.scalar(db.select(ApplicationFile).where(ApplicationFile.application_id == application.id))
+    assert attachment is not None and attachment.media.private
+    login(client, world.manager)
+    served = client.get(f"/admin/partners/applications/{application.id}/files/{attachment.id}")
+    assert served.status_code == 200 and served.data == samples.PDF
+    client.post("/logout")
+    # An administrator holds media.private, yet the core's /files/<id> leaves this file to the plugin.
+    login(client, users["admin"])
+    assert client.get(f"/files/{attachment.media_id}").status_code == 404
+    assert client.get(f"/admin/partners/applications/{application.id}/files/{attachment.id}").status_code == 404

@@ -68,21 +68,48 @@ def test_bad_event_input_is_refused_and_nothing_saved(app, editor, fields):
 
 
 def test_capacity_cannot_go_below_the_confirmed_places_and_raising_it_moves_the_queue(app, editor):
-    event = make_event(capacity=1)
-    first, second = make_user("member", email="a@example.org"), make_user("member", email="b@example.org")
-    service.register_member(event, first)
-    service.register_member(event, second)
+    event = make_event(capacity=2)
+    first, second, third = (make_user("member", email=f"{n}@example.org") for n in "abc")
+    for user in (first, second, third):
+        service.register_member(event, user)
     event_id = event.id
-    response = editor.post(f"/admin/youth/events/{event_id}", data=event_form(capacity="0"))
-    assert response.status_code == 400
     starts = event.starts_at + timedelta(hours=8)
     keep_time = {"starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
                  "ends_at": (starts + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")}
-    response = editor.post(f"/admin/youth/events/{event_id}", data=event_form(capacity="2", **keep_time))
+    # 1 passes the form's NumberRange: only the check against the 2 confirmed places refuses it.
+    response = editor.post(f"/admin/youth/events/{event_id}", data=event_form(capacity="1", **keep_time))
+    assert response.status_code == 400 and "confirmed place" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Event, event_id).capacity == 2
+    response = editor.post(f"/admin/youth/events/{event_id}", data=event_form(capacity="3", **keep_time))
     assert response.status_code == 302
     db.session.expire_all()
-    assert db.session.get(Event, event_id).seats_taken == 2
+    assert db.session.get(Event, event_id).seats_taken == 3
     assert {r.status for r in db.session.scalars(db.select(Registration))} == {CONFIRMED}
+
+
+def test_an_unparseable_start_time_is_a_form_error_not_a_server_error(app, editor):
+    event = make_event()
+    response = editor.post(f"/admin/youth/events/{event.id}", data=event_form(starts_at="next tuesday"))
+    assert response.status_code == 400
+    response = editor.post("/admin/youth/events/new", data=event_form(starts_at="2027-13-45T99:99"))
+    assert response.status_code == 400
+
+
+def test_capacity_edits_and_promotions_reach_the_cached_public_pages(app, editor):
+    event = make_event(capacity=1)
+    service.register_member(event, make_user("member", email="a@example.org"))
+    service.register_member(event, make_user("member", email="b@example.org"))
+    visitor = app.test_client()
+    assert "0 of 1 left" in visitor.get(f"/youth/events/{event.id}").get_data(as_text=True)
+    assert visitor.get(f"/youth/events/{event.id}").headers.get("X-Cache") == "HIT"
+    starts = event.starts_at + timedelta(hours=8)
+    response = editor.post(f"/admin/youth/events/{event.id}", data=event_form(
+        title=event.title, kind=event.kind, area=event.area, description="", location=event.location,
+        capacity="3", starts_at=starts.strftime("%Y-%m-%dT%H:%M"),
+        ends_at=(starts + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")))
+    assert response.status_code == 302
+    assert "1 of 3 left" in visitor.get(f"/youth/events/{event.id}").get_data(as_text=True)
 
 
 def test_forged_ids_in_the_admin_answer_404(app, editor):
@@ -106,9 +133,56 @@ def test_check_in_at_the_door(app, editor):
     db.session.expire_all()
     assert db.session.get(Registration, confirmed.id).checked_in_at is not None
     assert db.session.get(Registration, queued.id).checked_in_at is None  # nobody waiting is let in
-    editor.post(f"/admin/youth/registrations/{confirmed.id}/check-in")  # undo
+    arrived = db.session.get(Registration, confirmed.id).checked_in_at
+    editor.post(f"/admin/youth/registrations/{confirmed.id}/check-in")  # a double tap changes nothing
+    db.session.expire_all()
+    assert db.session.get(Registration, confirmed.id).checked_in_at == arrived
+    page = editor.get(f"/admin/youth/events/{event.id}/attendees").get_data(as_text=True)
+    assert f"/admin/youth/registrations/{confirmed.id}/undo-check-in" in page
+    editor.post(f"/admin/youth/registrations/{confirmed.id}/undo-check-in")
     db.session.expire_all()
     assert db.session.get(Registration, confirmed.id).checked_in_at is None
+    editor.post(f"/admin/youth/registrations/{confirmed.id}/undo-check-in")  # twice: still not arrived
+    db.session.expire_all()
+    assert db.session.get(Registration, confirmed.id).checked_in_at is None
+
+
+def test_attendee_lists_leave_out_registrations_never_confirmed_by_mail(app, editor, client):
+    event = make_event(capacity=5)
+    service.register_member(event, make_user("member", email="m@example.org", name="Confirmed Member"))
+    client.post(f"/youth/events/{event.id}/guest", data={"name": "Pending Guest", "email": "p@example.org",
+                                                          "phone": "13800138000"})
+    client.post(f"/youth/events/{event.id}/guest", data={"name": "Expired Guest", "email": "x@example.org",
+                                                          "phone": "13800138001"})
+    db.session.execute(db.update(Registration).where(Registration.guest_email == "x@example.org")
+                       .values(created_at=utcnow() - timedelta(days=service.GUEST_LINK_DAYS + 1)))
+    db.session.commit()
+    page = editor.get(f"/admin/youth/events/{event.id}/attendees").get_data(as_text=True)
+    assert "Confirmed Member" in page
+    assert "Pending Guest" not in page and "Expired Guest" not in page
+    assert 'id="unconfirmed"' in page  # the one still able to confirm is counted, not listed
+    exported = editor.get(f"/admin/youth/events/{event.id}/attendees.csv").get_data(as_text=True)
+    assert "Confirmed Member" in exported and "Guest" not in exported.split("\n", 1)[1]
+
+
+def test_confirming_a_guest_link_rechecks_that_guests_are_still_allowed(app, client):
+    event = make_event(capacity=5)
+    client.post(f"/youth/events/{event.id}/guest", data={"name": "王", "email": "g@example.org",
+                                                          "phone": "13800138000"})
+    token = _link_token("g@example.org")
+    db.session.execute(db.update(Event).where(Event.id == event.id).values(guests_allowed=False))
+    db.session.commit()
+    client.post(f"/youth/registration/{token}/confirm")
+    db.session.expire_all()
+    assert db.session.scalar(db.select(Registration)).status == "pending"
+    assert db.session.get(Event, event.id).seats_taken == 0
+
+
+def _link_token(address):
+    import re
+
+    mail = db.session.scalar(db.select(OutboxMessage).filter_by(recipient=address).order_by(OutboxMessage.id.desc()))
+    return re.search(r"/youth/registration/([\w-]+)", mail.body).group(1)
 
 
 def test_attendee_exports_neutralise_formulas(app, editor):
@@ -171,6 +245,15 @@ def test_the_icalendar_feed_is_valid_rfc5545(app, client):
     for line in text.split("\r\n"):
         assert len(line.encode("utf-8")) <= 75
     assert "DTSTART:" in text and "UID:youth-committee-event-" in text
+
+
+def test_icalendar_uids_come_from_the_site_address_not_the_request_host(app_factory):
+    app = app_factory(SITE_URL="https://www.example.org")
+    with app.app_context():
+        event = make_event()
+        text = app.test_client().get("/youth/events.ics", headers={"Host": "evil.example.com"}).get_data(as_text=True)
+        assert f"UID:youth-committee-event-{event.id}@www.example.org" in text
+        assert "evil.example.com" not in text.split("URL:")[0]
 
 
 def test_folding_never_splits_a_character():
