@@ -6,7 +6,7 @@ import jinja2
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import lean, pagecache, web
+from core import lean, observability, pagecache, web
 from core.config import load_config
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
 from core.permissions import CORE_PERMISSIONS, register_permissions
@@ -59,6 +59,7 @@ def create_app(config=None, instance_path=None):
     web.init_app(app, host)
     pagecache.init_app(app)
     lean.install(app, host)
+    observability.install(app)  # request ids, access log, metrics: outside the lean lane, inside ProxyFix
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:  # outermost: the lean lane and Flask both see the visitor's address
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)

@@ -1,4 +1,4 @@
-"""flask commands: users, plugins, demo, quickstart."""
+"""flask commands: users, plugins, outbox, demo, quickstart."""
 import secrets
 
 import click
@@ -10,6 +10,18 @@ from core.plugins import PluginError, get_host
 
 users_cli = AppGroup("users", help="Create users and API tokens.")
 plugins_cli = AppGroup("plugins", help="List, enable and disable plugins.")
+outbox_cli = AppGroup("outbox", help="Send the e-mail that waits in the outbox.")
+
+
+@outbox_cli.command("send")
+@click.option("--limit", default=100, show_default=True, help="At most this many messages per run.")
+def outbox_send_command(limit):
+    """Send queued messages through SMTP (run it every minute from a timer)."""
+    from core.mail import OutboxMessage, flush_outbox
+
+    sent = flush_outbox(limit)
+    waiting = db.session.scalar(db.select(db.func.count(OutboxMessage.id)).filter_by(status="queued"))
+    click.echo(f"{sent} sent, {waiting} still queued")
 
 
 @click.group("demo", cls=AppGroup, invoke_without_command=True)
@@ -148,7 +160,7 @@ def register_cli(app):
     for param in migrate_cli.upgrade.params:
         if param.name == "revision":
             param.default = "heads"
-    for group in (users_cli, plugins_cli, demo_cli):
+    for group in (users_cli, plugins_cli, demo_cli, outbox_cli):
         app.cli.add_command(group)
     app.cli.add_command(quickstart_command)
     from core.ops.cli import register_ops_cli

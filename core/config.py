@@ -38,6 +38,12 @@ ENV_SETTINGS = {
     "S3_ADDRESSING_STYLE": str,
     "PAGE_CACHE": bool,
     "PAGE_CACHE_SECONDS": int,
+    "DATABASE_CONNECT_TIMEOUT": int,
+    "DATABASE_POOL_TIMEOUT": int,
+    "LOG_FORMAT": str,
+    "LOG_LEVEL": str,
+    "ACCESS_LOG": bool,
+    "METRICS_TOKEN": str,
 }
 
 # Friendlier aliases for the most common variables.
@@ -53,6 +59,9 @@ class Defaults:
     SECRET_KEY = None  # generated into the instance folder on first run
     SQLALCHEMY_DATABASE_URI = None  # sqlite:///<instance>/guildhall.db unless configured
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # PostgreSQL: an unreachable server fails a request in seconds (503), not psycopg's 130 s default.
+    DATABASE_CONNECT_TIMEOUT = 3  # seconds to open a connection (libpq's minimum is 2)
+    DATABASE_POOL_TIMEOUT = 5  # seconds a request waits for a pooled connection
     REDIS_URL = None
     ENABLED_PLUGINS = ["announcements", "competitions", "brand_stories", "youth_committee", "partner_recruitment"]
     THEME = "default"
@@ -123,6 +132,12 @@ class Defaults:
     TOKEN_MAX_AGE_RESET = 60 * 60 * 2
     INVITATION_MAX_AGE_DAYS = 14
 
+    # Observability (core/logs.py, core/observability.py; docs/deployment.md).
+    LOG_FORMAT = "text"  # text | json (one JSON object per line: production, with a log shipper)
+    LOG_LEVEL = "WARNING"  # the root logger's; the access log has INFO of its own
+    ACCESS_LOG = True  # a line per request with status and duration
+    METRICS_TOKEN = None  # bearer token for /metrics (Prometheus); administrators may read it signed in
+
 
 def _parse(kind, raw):
     if kind is bool:
@@ -181,6 +196,17 @@ def ensure_secret_key(instance_path):
     return path.read_text().strip()
 
 
+def server_engine_options(config):
+    """The engine options for PostgreSQL: bounded waits for a connection and for the pool, on
+    top of the configured options (which win); pool_pre_ping drops connections that died."""
+    options = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
+    options.setdefault("pool_pre_ping", True)
+    options.setdefault("pool_timeout", config["DATABASE_POOL_TIMEOUT"])
+    connect_args = {"connect_timeout": config["DATABASE_CONNECT_TIMEOUT"]}
+    options["connect_args"] = {**connect_args, **options.get("connect_args", {})}
+    return options
+
+
 def load_config(app, overrides=None):
     app.config.from_object(Defaults)
     app.config.from_pyfile("config.py", silent=True)
@@ -194,6 +220,10 @@ def load_config(app, overrides=None):
         app.config["SECRET_KEY"] = ensure_secret_key(app.instance_path)
     redis_url = app.config.get("REDIS_URL")
     app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):  # a hung Redis must not hang sign-ins
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": 1, "socket_connect_timeout": 1})
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = server_engine_options(app.config)
     if app.config["REGISTRATION_MODE"] not in {"open", "invite", "closed"}:
         raise ValueError("REGISTRATION_MODE must be open, invite or closed")
     if app.config["STORAGE_BACKEND"] not in {"local", "s3"}:

@@ -9,22 +9,31 @@ the request to the ordinary view at the same URL.
 
 The ordinary view stays the reference: a lean handler takes only the common case and
 returns ``None`` for everything else (a signed-in caller, a malformed body, ...), so
-both answer alike. Error messages are phrased inside a request context, so they come
+both answer alike. While the database is unreachable the lane answers 503 as every page
+then does (core/web.py). Error messages are phrased inside a request context, so they come
 in the visitor's language. The lane runs inside ProxyFix (``REMOTE_ADDR`` is the
 visitor's) and a disabled plugin's lean routes pass every request on.
 """
 import io
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from core.web import SECURITY_HEADERS
+from flask import g
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import SQLAlchemyError
+
+from core.extensions import login_manager
+from core.web import DATABASE_DOWN, RETRY_AFTER_SECONDS, SECURITY_HEADERS
+
+log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024
 STATUS_TEXT = {200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
                404: "Not Found", 409: "Conflict", 413: "Payload Too Large", 429: "Too Many Requests",
-               503: "Service Unavailable"}
+               500: "Internal Server Error", 503: "Service Unavailable"}
 
 
 @dataclass(frozen=True)
@@ -94,20 +103,32 @@ class LeanLane:
         return self.wsgi_app(environ, start_response)
 
     def _serve(self, route, args, environ, start_response):
+        environ["guildhall.endpoint"] = f"lean:{route.plugin}.{route.handler.__name__}"  # metrics; Flask renames
         body = _read_body(environ)
         if body is None:  # no length, or too long: the ordinary view says so
             return self.wsgi_app(environ, start_response)
         with self.app.app_context():
             host = self.app.extensions["guildhall.plugins"]
             answer = None
-            if not route.plugin or host.is_enabled(route.plugin):
-                answer = route.handler(LeanRequest(environ, args, body))
+            try:
+                if not route.plugin or host.is_enabled(route.plugin):
+                    answer = route.handler(LeanRequest(environ, args, body))
+            except SQLAlchemyError as error:
+                # The database is unreachable (the plugin states, a handler's settings): the answer
+                # every page then gives (core/web.py), at once rather than after the view tries again.
+                log.warning("database unavailable on %s: %s", environ.get("PATH_INFO"), str(error).splitlines()[0])
+                answer = LeanResponse(503, {"error": {"status": 503, "message": DATABASE_DOWN}},
+                                      {"Retry-After": RETRY_AFTER_SECONDS, "Cache-Control": "no-store"})
+            except Exception:  # what Flask's handler would do for the view: log it, answer 500
+                log.exception("lean route %s failed on %s", route.pattern, environ.get("PATH_INFO"))
+                answer = LeanResponse(500, {"error": {"status": 500, "message": _l("Something went wrong")}})
             if answer is not None and answer.status < 400:
                 return _respond(answer, json.dumps(answer.payload), start_response)
         if answer is None:
             environ["wsgi.input"] = io.BytesIO(body)
             return self.wsgi_app(environ, start_response)
         with self.app.request_context(environ):
+            g._login_user = login_manager.anonymous_user()  # language from the session; no user from the database
             text = json.dumps(answer.payload, default=str)  # lazy messages, in the visitor's language
         return _respond(answer, text, start_response)
 

@@ -64,6 +64,7 @@ NOT_STORED = {"set-cookie", "content-length", "date", "etag", "last-modified", "
 # Session keys that rendering an anonymous page may set without making it personal.
 HARMLESS_SESSION_KEYS = {"csrf_token", "_fresh"}
 MAX_BODY = 2 * 1024 * 1024
+REDIS_RETRY_SECONDS = 5  # after Redis failed, pages skip it this long rather than wait on every call
 
 # Session.info flags: whether this transaction wrote anything, and whether it carries a bump
 # (the version row written in it, or with Redis an increment due at its commit).
@@ -129,6 +130,34 @@ class MemoryStore:
         return len(self._items)
 
 
+class RedisGuard:
+    """The Redis client, not asked for REDIS_RETRY_SECONDS after it failed: a hanging Redis would
+    otherwise cost its timeout several times per page (version, lookup, store, memos)."""
+
+    def __init__(self, client):
+        self.client = client
+        self.down_until = 0.0
+
+    def __getattr__(self, name):
+        method = getattr(self.client, name)
+        if not callable(method):
+            return method
+
+        def call(*args, **kwargs):
+            from redis.exceptions import ConnectionError as RedisConnectionError
+            from redis.exceptions import TimeoutError as RedisTimeoutError
+
+            if time.monotonic() < self.down_until:
+                raise RedisConnectionError("page cache: Redis failed a moment ago")
+            try:
+                return method(*args, **kwargs)
+            except (RedisConnectionError, RedisTimeoutError):
+                self.down_until = time.monotonic() + REDIS_RETRY_SECONDS
+                raise
+
+        return call
+
+
 class RedisStore:
     """Entries in Redis, shared by every worker; Redis drops them when they expire."""
 
@@ -155,6 +184,7 @@ class PageCache:
     _version: str = ""
     _next_publish: float | None = None  # epoch seconds of the earliest future scheduled page
     _read_at: float = field(default=-1e9)
+    _bump_owed: bool = False  # a Redis bump failed: it is made as soon as Redis answers again
     _lock: threading.Lock = field(default_factory=threading.Lock)
     memos: dict = field(default_factory=dict)  # key -> (version, expires at, value)
 
@@ -185,6 +215,9 @@ class PageCache:
 
     def _read_version(self):
         if self.redis is not None:
+            if self._bump_owed:  # pages cached before a change made while Redis was away must go
+                self.redis.incr(REDIS_PREFIX + "version")
+                self._bump_owed = False
             raw = self.redis.get(REDIS_PREFIX + "version")
             return raw.decode() if raw else "0"
         from core.pages.models import Setting
@@ -223,9 +256,13 @@ class PageCache:
         session.commit()
 
     def committed(self):
-        if self.redis is not None:
-            self.redis.incr(REDIS_PREFIX + "version")
         self.forget()
+        if self.redis is not None:
+            try:
+                self.redis.incr(REDIS_PREFIX + "version")
+            except Exception:
+                self._bump_owed = True
+                raise
 
 
 def _upsert(dialect, table, token):
@@ -247,7 +284,7 @@ def init_app(app):
     if redis_url:
         import redis
 
-        redis_client = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
+        redis_client = RedisGuard(redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1))
         store = RedisStore(redis_client)
     else:
         store = MemoryStore(app.config.get("PAGE_CACHE_MAX_ENTRIES", 1000))
@@ -332,6 +369,8 @@ def shows_on_pages(obj):
     model = type(obj)
     if getattr(model, "__pagecache_ignore__", False):
         return False
+    if hasattr(obj, "shows_on_pages"):  # the row itself knows (a private file never shows)
+        return obj.shows_on_pages()
     table = getattr(model, "__tablename__", "") or ""
     if table.startswith("core_"):
         return table in CORE_CONTENT_TABLES

@@ -8,6 +8,7 @@ import importlib
 import importlib.metadata
 import logging
 import pkgutil
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field, replace
@@ -16,6 +17,8 @@ from pathlib import Path
 import pluggy
 from flask import abort, request
 from flask_babel import gettext as _
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from core import hookspecs
 from core.extensions import db
@@ -76,9 +79,11 @@ class PluginHost:
         self.pm.add_hookspecs(hookspecs)
         self.plugins: dict[str, Plugin] = {}
         self._blueprint_owner: dict[str, str] = {}
+        self._permission_owner: dict[str, str] = {}
         self._lean_routes = []
         self._cached_states = None
         self._cached_at = 0.0
+        self._states_lock = threading.Lock()
         self._subset_callers = {}
 
     # -- discovery and registration ------------------------------------
@@ -142,7 +147,9 @@ class PluginHost:
             if not plugin.loaded:
                 continue
             try:
-                register_permissions(app, self.call_one(plugin.name, "register_permissions") or [])
+                permissions = self.call_one(plugin.name, "register_permissions") or []
+                register_permissions(app, permissions)
+                self._permission_owner.update((permission.name, plugin.name) for permission in permissions)
                 for blueprint in self.call_one(plugin.name, "register_blueprints", app=app) or []:
                     app.register_blueprint(blueprint)
                     plugin.blueprints.append(blueprint.name)
@@ -190,12 +197,34 @@ class PluginHost:
         now = time.monotonic()
         ttl = self.app.config["PLUGIN_STATE_TTL"]
         if self._cached_states is None or now - self._cached_at > ttl:
-            # A connection of its own, given back at once: a request that needs nothing else from the
-            # database (a like, an event stream) then holds no pool connection while it waits.
+            # One reader at a time; the others go on with the states last read (a crowd of likes
+            # finding them expired together would otherwise take every pool connection at once).
+            if not self._states_lock.acquire(blocking=self._cached_states is None):
+                return self._cached_states
+            try:
+                if self._cached_states is not None and time.monotonic() - self._cached_at <= ttl:
+                    return self._cached_states  # another reader just refreshed them
+                return self._read_states(now)
+            finally:
+                self._states_lock.release()
+        return self._cached_states
+
+    def _read_states(self, now):
+        # A connection of its own, given back at once: a request that needs nothing else from the
+        # database (a like, an event stream) then holds no pool connection while it waits.
+        try:
             with db.engine.connect() as connection:
                 rows = connection.execute(db.select(PluginState.name, PluginState.enabled)).all()
-            self._cached_states = {name: enabled for name, enabled in rows}
-            self._cached_at = now
+        except (OperationalError, PoolTimeoutError) as error:
+            if self._cached_states is None:
+                raise
+            # The database is unreachable: the states last read stand until it answers again (asked
+            # once per TTL), so what needs no database (likes and streams in Redis) keeps working.
+            log.warning("plugin states not re-read, the database is unreachable: %s", str(error).splitlines()[0])
+            self._cached_at = time.monotonic()  # not ``now``: the failed attempt may have taken its timeout
+            return self._cached_states
+        self._cached_states = {name: enabled for name, enabled in rows}
+        self._cached_at = now
         return self._cached_states
 
     def forget_states(self):
@@ -295,6 +324,11 @@ class PluginHost:
     def serves(self, endpoint):
         """Whether ``endpoint`` (or a blueprint name) answers now: the core's always, a plugin's while it is enabled."""
         owner = self._blueprint_owner.get(endpoint.split(".")[0])
+        return owner is None or self.is_enabled(owner)
+
+    def permission_active(self, name):
+        """Whether permission ``name`` counts now: the core's always, a plugin's while it is enabled."""
+        owner = self._permission_owner.get(name)
         return owner is None or self.is_enabled(owner)
 
     def gate_request(self):

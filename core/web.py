@@ -10,6 +10,8 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from core import sanitize
@@ -29,7 +31,16 @@ ERROR_TITLES = {
     422: _l("Invalid input"),
     429: _l("Too many requests"),
     500: _l("Something went wrong"),
+    503: _l("Temporarily unavailable"),
 }
+DATABASE_DOWN = _l("The site cannot reach its database right now. Please try again in a moment.")
+# Rendered without base.html, whose menus and settings would ask the unreachable database again.
+UNAVAILABLE_PAGE = """<!doctype html>
+<html lang="{{ lang }}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{{ title }} · {{ site_name }}</title></head>
+<body><main class="error-page"><p class="error-code">503</p><h1>{{ title }}</h1><p>{{ description }}</p></main>
+</body></html>"""
+RETRY_AFTER_SECONDS = 5
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -114,6 +125,30 @@ def render_error(status, description=None):
     return render_template("errors/error.html", status=status, title=title, description=description), status
 
 
+def database_unavailable(error):
+    """503 while the database cannot be reached (down, cut off, pool exhausted): the request fails
+    in seconds and the site recovers by itself, as pool_pre_ping replaces the dead connections."""
+    log.warning("database unavailable on %s %s: %s", request.method, request.path, str(error).splitlines()[0])
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone already
+        pass
+    g._login_user = login_manager.anonymous_user()  # loading the signed-in user would ask the database again
+    if wants_json():
+        response = json_error(503, DATABASE_DOWN)
+    else:
+        html = current_app.jinja_env.from_string(UNAVAILABLE_PAGE).render(
+            lang=select_locale().replace("_", "-"),
+            title=ERROR_TITLES[503],
+            description=DATABASE_DOWN,
+            site_name=current_app.config["SITE_NAME"],
+        )
+        response = current_app.response_class(html, status=503, mimetype="text/html")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def init_app(app, host):
     login_manager.login_view = "users.login"
     login_manager.login_message = _l("Please sign in to see this page.")
@@ -154,6 +189,25 @@ def init_app(app, host):
         log.exception("unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
         return render_error(500)
+
+    @app.teardown_appcontext
+    def end_session(_error):
+        """Runs before Flask-SQLAlchemy's own teardown. A connection that died after the answer was
+        made fails the session's closing rollback; SQLAlchemy has dropped it from the pool by then,
+        so the answer stands (not a 500) and the second close finds nothing left to roll back."""
+        try:
+            db.session.remove()
+        except DBAPIError as error:
+            log.warning("database connection lost while ending the session: %s", str(error).splitlines()[0])
+            db.session.remove()
+
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(DisconnectionError)
+    @app.errorhandler(PoolTimeoutError)
+    def database_error(error):
+        if isinstance(error, DBAPIError) and not (isinstance(error, OperationalError) or error.connection_invalidated):
+            return unhandled(error)
+        return database_unavailable(error)
 
     @app.route("/theme/<path:filename>", endpoint="theme_static")
     @public

@@ -18,6 +18,7 @@ from limits import RateLimitItemPerMinute
 from limits.strategies import SlidingWindowCounterRateLimiter
 from sqlalchemy import select
 
+from core import metrics
 from core.audit import audit
 from core.extensions import db, limiter
 from core.users.models import utcnow
@@ -216,6 +217,7 @@ def record_likes(settings: LikeSettings, viewer: str, payload, address: str = ""
         current_app.logger.warning("brand_stories: like refused, ledger unavailable: %s", error)
         raise LiveRefused("unavailable", 503) from None
     if not outcome.duplicate:
+        metrics.likes_accepted(outcome.accepted_hearts)
         runtime.changed(settings.session_id)
     return outcome
 

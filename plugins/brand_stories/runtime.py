@@ -21,6 +21,7 @@ import uuid
 
 from flask import current_app
 
+from core import metrics
 from core.extensions import db
 
 from .broadcast import MemoryBroadcaster, RedisBroadcaster
@@ -94,12 +95,15 @@ class LiveRuntime:
         self.settings_cache: dict = {}  # session id -> (valid until, live.LikeSettings): the like endpoint's
         self.device_tokens: dict = {}  # signed device token -> device id, verified once
         self.stage_cache: dict = {}  # session id -> (valid until, stage.Stage): what the live pages show
+        self.stage_lock = threading.Lock()
         self.settings_lock = threading.Lock()
         self._streams = 0
         self._streams_lock = threading.Lock()
         self._listen_lock = threading.Lock()
         self._heartbeat: threading.Thread | None = None
         self._watcher: threading.Thread | None = None
+        metrics.register_sampler(app, "guildhall_live_like_queue", "Like batches not yet written to the database",
+                                 lambda: self.ledger.backlog() if self.scale_out else len(self.ledger._queue))
 
     @property
     def scale_out(self) -> bool:
@@ -151,6 +155,7 @@ class LiveRuntime:
     # -- streams -------------------------------------------------------------
 
     def stream_opened(self) -> None:
+        metrics.sse_opened()
         with self._streams_lock:
             self._streams += 1
             if self._heartbeat is None:
@@ -173,6 +178,7 @@ class LiveRuntime:
                 log.warning("brand_stories: live updates from other workers paused, Redis unavailable: %s", error)
 
     def stream_closed(self) -> None:
+        metrics.sse_closed()
         with self._streams_lock:
             self._streams -= 1
 

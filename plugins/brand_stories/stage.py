@@ -65,16 +65,21 @@ class Stage:
 
 def stage(session_id: int) -> Stage | None:
     """The session's stage, at most STAGE_SECONDS old; None for no such session."""
-    cache = get_runtime().stage_cache
+    runtime = get_runtime()
+    cache = runtime.stage_cache
     found = cache.get(session_id)
-    now = time.monotonic()
-    if found is not None and found[0] > now:
+    if found is not None and found[0] > time.monotonic():
         return found[1]
-    loaded = _load(session_id)
-    if len(cache) >= MAX_STAGES:
-        cache.clear()
-    cache[session_id] = (now + STAGE_SECONDS, loaded)
-    return loaded
+    with runtime.stage_lock:  # a hall opening the page at once makes one query, not one each
+        found = cache.get(session_id)
+        now = time.monotonic()
+        if found is not None and found[0] > now:
+            return found[1]
+        loaded = _load(session_id)
+        if len(cache) >= MAX_STAGES:
+            cache.clear()
+        cache[session_id] = (now + STAGE_SECONDS, loaded)
+        return loaded
 
 
 def forget(session_id: int) -> None:

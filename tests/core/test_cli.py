@@ -72,3 +72,40 @@ def test_translations_import_fills_the_listed_msgids_and_nothing_else(app, tmp_p
     assert filled["Menus"].string == "菜单"
     assert filled["%(num)s entry"].string == ("%(num)s 个条目",)
     assert filled["Other"].string == "" and "Gone" not in filled
+
+
+def test_outbox_send_delivers_what_waits_and_keeps_it_without_smtp(app, monkeypatch):
+    from core.mail import OutboxMessage
+
+    db.session.add(OutboxMessage(recipient="member@example.org", subject="Your place", body="See you."))
+    db.session.commit()
+    runner = app.test_cli_runner()
+    idle = runner.invoke(args=["outbox", "send"])
+    assert idle.exit_code == 0 and "0 sent, 1 still queued" in idle.output  # no MAIL_SERVER configured
+
+    delivered = []
+
+    class FakeSMTP:
+        def __init__(self, host, port, timeout):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def starttls(self):
+            pass
+
+        def login(self, user, password):
+            pass
+
+        def send_message(self, email):
+            delivered.append(email["To"])
+
+    monkeypatch.setattr("core.mail.smtplib.SMTP", FakeSMTP)
+    app.config["MAIL_SERVER"] = "smtp.example.org"
+    sent = runner.invoke(args=["outbox", "send"])
+    assert sent.exit_code == 0 and "1 sent, 0 still queued" in sent.output
+    assert delivered == ["member@example.org"]

@@ -91,3 +91,11 @@ def test_the_lane_sees_the_visitors_address_behind_a_trusted_proxy(lean_app):
     untrusted = lean_app().test_client().post("/echo/3", json={"word": "proxy"},
                                               headers={"X-Forwarded-For": "203.0.113.9"})
     assert untrusted.get_json()["address"] == "127.0.0.1"
+
+
+def test_a_failing_lean_handler_is_logged_and_answers_json_500(lean_app, caplog):
+    client = lean_app().test_client()
+    answer = client.post("/echo/5", json={"word": "crash"})
+    assert answer.status_code == 500
+    assert answer.get_json() == {"error": {"status": 500, "message": "出错了"}}
+    assert "lean route" in caplog.text and "ZeroDivisionError" in caplog.text
