@@ -72,7 +72,7 @@ WROTE = "guildhall.pagecache.wrote"
 PENDING = "guildhall.pagecache.pending"
 CORE_CONTENT_TABLES = {
     "core_pages", "core_sections", "core_tags", "core_menu_items", "core_settings", "core_media",
-    "core_organisations",
+    "core_organisations", "core_page_gallery",
 }  # fmt: skip
 
 

@@ -16,7 +16,7 @@ from core.admin.views import bp
 from core.audit import audit
 from core.extensions import db, login_manager
 from core.forms import choice
-from core.pages import service
+from core.pages import gallery, service
 from core.pages.forms import PageForm, SectionDeleteForm, SectionForm
 from core.pages.models import STATUSES, Page, PageRevision, Section
 from core.pages.service import FIELDS, PageError
@@ -151,8 +151,21 @@ def render_page_form(form, page, kind):
         cover_thumb=media_url(cover, thumb=True) if cover is not None and not cover.private else "",
         public_url=page.url if page is not None else None,
         latest=service.latest_revision_number(page) if page is not None else 0,
+        gallery_picks=gallery.editor_picks(page, submitted_gallery()),
+        gallery_errors=getattr(form, "gallery_errors", []),
+        gallery_marker=gallery.MARKER,
     )
     return response, 200, {"Content-Security-Policy": EDITOR_CSP}
+
+
+def submitted_gallery():
+    """The gallery of a re-shown form as submitted (None: show the stored one)."""
+    if request.method != "POST":
+        return None
+    try:
+        return gallery.submitted(request.form)
+    except gallery.GalleryError:
+        return None
 
 
 def try_save(form, page, kind):
@@ -171,6 +184,13 @@ def try_save(form, page, kind):
         return None
     if service.keeps_featured(current_user):
         data["featured"] = bool(page.featured)
+    try:  # into the session before the save, which commits it with the page or rolls both back
+        entries = gallery.submitted(request.form)
+        if entries is not None:
+            gallery.set_gallery(page, entries)
+    except gallery.GalleryError as error:
+        form.gallery_errors = [error.message]
+        return None
     try:
         return service.save_page(page, data, current_user._get_current_object(), form.note.data)
     except PageError as error:

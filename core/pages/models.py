@@ -82,6 +82,9 @@ class Page(db.Model):
     revisions = db.relationship(
         "PageRevision", back_populates="page", cascade="all, delete-orphan", order_by="PageRevision.number.desc()"
     )
+    gallery = db.relationship(
+        "PageGalleryItem", back_populates="page", cascade="all, delete-orphan", order_by="PageGalleryItem.position"
+    )
 
     @property
     def is_news(self):
@@ -149,6 +152,19 @@ class PageRevision(db.Model):
     author = db.relationship("User")
 
     __table_args__ = (db.UniqueConstraint("page_id", "number", name="uq_core_page_revisions_page_number"),)
+
+
+class PageGalleryItem(db.Model):
+    """One picture of a page's photo gallery (core.pages.gallery): a public image in the editors' order."""
+
+    __tablename__ = "core_page_gallery"
+    page_id = db.Column(db.ForeignKey("core_pages.id", ondelete="CASCADE"), primary_key=True)
+    media_id = db.Column(db.ForeignKey("core_media.id", ondelete="CASCADE"), primary_key=True, index=True)
+    position = db.Column(db.Integer, nullable=False, default=0)
+    caption = db.Column(db.String(500), nullable=False, default="")  # empty: the image's own caption
+
+    page = db.relationship("Page", back_populates="gallery")
+    media = db.relationship("Media")
 
 
 class SlugRedirect(db.Model):

@@ -47,13 +47,16 @@ def paginate(query):
     return db.paginate(query, page=max(page, 1), per_page=current_app.config["NEWS_PER_PAGE"], error_out=False)
 
 
-def wants_preview():
-    """Editors may look at a page that is not public yet with ?preview=1."""
-    return (
-        request.args.get("preview") == "1"
-        and current_user.is_authenticated
-        and user_has_permission(current_user, PREVIEW_PERMISSION)
-    )
+def wants_preview(page=None):
+    """Editors may look at a page that is not public yet with ?preview=1: site-wide editors at
+    every page, scoped editors (core.pages.service.edit_scopes) at the pages in their scope."""
+    from core.pages.service import may_edit_page
+
+    if request.args.get("preview") != "1" or not current_user.is_authenticated:
+        return False
+    if user_has_permission(current_user, PREVIEW_PERMISSION):
+        return True
+    return page is not None and may_edit_page(current_user, page)
 
 
 def shown_or_404(page):
@@ -62,7 +65,7 @@ def shown_or_404(page):
         abort(404)
     if page.is_visible():
         return page, False
-    if wants_preview():
+    if wants_preview(page):
         return page, True
     abort(404)
 

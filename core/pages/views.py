@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired
 from core import pagecache
 from core.extensions import db
 from core.forms import choice
-from core.pages import blocks, menus, public, seo
+from core.pages import blocks, gallery, menus, public, seo
 from core.pages.models import STATUSES, Page, Section, Tag
 from core.pages.themes import get_themes
 from core.permissions import public as public_view
@@ -57,6 +57,7 @@ def site_helpers():
         "site_description": _survives_database_errors(seo.site_description, ""),
         "site_contact": _survives_database_errors(seo.site_contact, {}),
         "cover_url": public.cover_url,
+        "gallery_images": gallery.public_images,
         "page_status_label": lambda page: STATUSES.get(page.status, page.status),
         "month_label": month_label,
         "theme_name": lambda: get_themes().current(),

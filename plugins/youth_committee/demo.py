@@ -68,6 +68,12 @@ BASES = [
      "电子装配, QC小组, 精益生产", date(2021, 12, 1), "active",
      "QC小组活动室向青年职工开放，提供QC工具的实训项目。", ("#0b6e4f", "#38b000")),
 ]
+# Activities that show the bases' demo photos as a photo gallery: (base slug, caption override).
+GALLERIES = {
+    "youth-base-visit": [("youth-base-precision", "学生们在生产线旁听班组长讲解首件检验"),
+                         ("youth-base-electronics", "同行的青工介绍QC小组活动室的实训项目")],
+    "youth-qc-tools-training": [("youth-base-electronics", "")],
+}
 EVENTS = [
     ("PDCA入门：中学生质量课堂", "talk", "education", "深圳市某中学报告厅", 14, 2, 60,
      "“五老”志愿者讲授PDCA循环，学生分组完成一个小改进练习。", None),
@@ -118,6 +124,7 @@ def _load():
             db.session.add(base)
             db.session.commit()
         bases[slug] = base
+    _galleries(bases)
     today = datetime.now(SHENZHEN).replace(minute=0, second=0, microsecond=0)
     for title, kind, area, location, in_days, hours, capacity, description, base_slug in EVENTS:
         if db.session.scalar(db.select(Event.id).where(Event.title == title)) is None:
@@ -125,6 +132,20 @@ def _load():
             db.session.add(Event(title=title, kind=kind, area=area, location=location, starts_at=starts,
                                  ends_at=starts + timedelta(hours=hours), capacity=capacity, seats_taken=0,
                                  description=description, base=bases.get(base_slug)))
+    db.session.commit()
+
+
+def _galleries(bases):
+    """Give the activities in GALLERIES their photos, once: a gallery already there is left alone."""
+    from core.pages.gallery import apply
+
+    for slug, pictures in GALLERIES.items():
+        post = db.session.scalar(db.select(Page).where(Page.slug == slug))
+        if post is None or post.gallery:
+            continue
+        images = [(photo.media, caption) for base_slug, caption in pictures
+                  for photo in bases[base_slug].photos[:1] if photo.media is not None]
+        apply(post, images)
     db.session.commit()
 
 
