@@ -135,7 +135,7 @@ class Defaults:
     # Observability (core/logs.py, core/observability.py; docs/deployment.md).
     LOG_FORMAT = "text"  # text | json (one JSON object per line: production, with a log shipper)
     LOG_LEVEL = "WARNING"  # the root logger's; the access log has INFO of its own
-    ACCESS_LOG = True  # a line per request with status and duration
+    ACCESS_LOG = False  # a line per request with status and duration (gunicorn's default too: nginx logs requests)
     METRICS_TOKEN = None  # bearer token for /metrics (Prometheus); administrators may read it signed in
 
 

@@ -73,21 +73,35 @@ ADD_TOTAL = update(totals).where(totals.c.session_id == bindparam("sid"), totals
 NEW_TOTAL = insert(totals).values(session_id=bindparam("sid"), entry_id=bindparam("eid"), hearts=bindparam("dh"),
                                   scoring=bindparam("ds"))
 SET_VERSION = update(sessions).where(sessions.c.id == bindparam("sid")).values(version=bindparam("v"))
-NEW_BATCH = insert(batches)
+BATCH_COLUMNS = ("session_id", "entry_id", "viewer", "batch_id", "count", "hearts", "scoring", "version", "at_ms",
+                 "network")
+NEW_BATCH = insert(batches).values({column: bindparam(column) for column in BATCH_COLUMNS})
 
 
 class _DriverStatement:
-    """A statement compiled once for the engine's dialect and run on the driver's cursor: the duplicate
-    check runs once per batch, and SQLAlchemy's per-call work would cost more than the query."""
+    """A statement compiled once for the engine's dialect and run on the driver's cursor, inside the
+    group's transaction: a group runs a dozen statements and a check per batch, and SQLAlchemy's
+    per-call work (parameters, result objects) would cost more than the queries."""
 
     def __init__(self, statement, dialect) -> None:
         compiled = statement.compile(dialect=dialect)
         self.sql = compiled.string
         self.names = compiled.positiontup if compiled.positional else None
 
+    def _params(self, values: dict):
+        return [values[name] for name in self.names] if self.names is not None else values
+
     def first(self, cursor, values: dict):
-        cursor.execute(self.sql, [values[name] for name in self.names] if self.names is not None else values)
+        cursor.execute(self.sql, self._params(values))
         return cursor.fetchone()
+
+    def run(self, cursor, values: dict) -> int:
+        """Execute; returns the number of rows it changed."""
+        cursor.execute(self.sql, self._params(values))
+        return cursor.rowcount
+
+    def run_many(self, cursor, rows: list[dict]) -> None:
+        cursor.executemany(self.sql, [self._params(values) for values in rows])
 
 
 class _Pending:
@@ -119,7 +133,10 @@ class DbLedger:
         self._queue: list[_Pending] = []
         self._wake = threading.Condition(self._lock)
         self._writer: threading.Thread | None = None
-        self._seen = _DriverStatement(SEEN, engine.dialect)
+        (self._lock_session, self._state, self._seen, self._add_viewer, self._new_viewer, self._add_total,
+         self._new_total, self._new_batch, self._set_version) = (
+            _DriverStatement(statement, engine.dialect) for statement in (
+                LOCK, STATE, SEEN, ADD_VIEWER, NEW_VIEWER, ADD_TOTAL, NEW_TOTAL, NEW_BATCH, SET_VERSION))
 
     @staticmethod
     def _locked(conn, session_id: int) -> bool:
@@ -212,14 +229,14 @@ class DbLedger:
         rows = []
         # Lock every session of the group first, in id order: two processes whose groups hold the
         # same sessions then wait for each other instead of deadlocking.
+        cursor = conn.connection.cursor()
         for sid in sorted({pending.batch.session_id for pending in group}):
             states[sid] = None
-            if self._locked(conn, sid):
-                row = conn.execute(STATE, {"sid": sid}).first()
-                states[sid] = _SessionState(row.current_entry_id, row.cap, row.version)
+            if self._lock_session.run(cursor, {"sid": sid}) == 1:
+                current, cap, version = self._state.first(cursor, {"sid": sid})
+                states[sid] = _SessionState(current, cap, version)
         used = self._used(conn, group, states)
         stored = set(used)  # viewers whose row exists: an UPDATE adds to it, the others get an INSERT
-        cursor = conn.connection.cursor()
         for pending in group:
             batch = pending.batch
             sid = batch.session_id
@@ -256,24 +273,24 @@ class DbLedger:
                          "scoring": outcome.accepted_scoring, "version": state.version, "at_ms": pending.at_ms,
                          "network": batch.network})
             pending.outcome = outcome
-        cursor.close()
         known, new = [], []
         for (sid, eid, viewer), (hearts, scoring) in viewer_deltas.items():
             values = {"sid": sid, "eid": eid, "vid": viewer, "dh": hearts, "ds": scoring}
             (known if (sid, eid, viewer) in stored else new).append(values)
         if known:
-            conn.execute(ADD_VIEWER, known)
+            self._add_viewer.run_many(cursor, known)
         if new:
-            conn.execute(NEW_VIEWER, new)
+            self._new_viewer.run_many(cursor, new)
         for (sid, eid), (hearts, scoring) in total_deltas.items():
             values = {"sid": sid, "eid": eid, "dh": hearts, "ds": scoring}
-            if conn.execute(ADD_TOTAL, values).rowcount == 0:
-                conn.execute(NEW_TOTAL, values)
+            if self._add_total.run(cursor, values) == 0:
+                self._new_total.run(cursor, values)
         if rows:
-            conn.execute(NEW_BATCH, rows)
+            self._new_batch.run_many(cursor, rows)
         for sid, state in states.items():
             if state is not None and state.changed:
-                conn.execute(SET_VERSION, {"sid": sid, "v": state.version})
+                self._set_version.run(cursor, {"sid": sid, "v": state.version})
+        cursor.close()
 
     @staticmethod
     def _used(conn, group: list[_Pending], states) -> dict[tuple[int, int, str], int]:
