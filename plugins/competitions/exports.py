@@ -1,52 +1,19 @@
 """Spreadsheet exports of a competition: entries, scores per judge, results; CSV or XLSX.
 
-In CSV every text cell that a spreadsheet program could read as a formula
-(``=HYPERLINK(...)``, full-width ＝, a leading pipe or newline...) gets a leading
-quote. XLSX writes text with ``write_string``: a string cell is never a formula,
-so the text stays exactly as typed. CSV is UTF-8 with a byte-order mark (Excel
-then reads Chinese correctly).
+core.spreadsheets writes the files, formula cells neutralised.
 
 The results table is the published Result rows once results are published (as
 the public page and the API show them, plus the scores); before that it is the
 live preview, marked as such in its first column and in the file name.
 """
-import csv
-import io
-from datetime import datetime
-
-import xlsxwriter
 from flask_babel import gettext as _
-from flask_babel import to_user_timezone
 
 from core.extensions import db
+from core.spreadsheets import MIMETYPES, to_csv, to_xlsx
 from plugins.competitions import results as service
 from plugins.competitions.models import Assignment, Entry
 
 KINDS = ("entries", "scores", "results")
-FORMATS = ("csv", "xlsx")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "＝", "＋", "－", "＠")
-MIMETYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
-def neutralise(value, quote=True):
-    """A cell value as text, numbers or None; with ``quote`` (CSV), text a spreadsheet could read as a
-    formula (starting with = + - @ | tab, CR, LF or a full-width ＝ ＋ － ＠) gets a leading quote.
-
-    Numbers stay numbers; None stays empty; anything else becomes text.
-    """
-    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
-        return value
-    if isinstance(value, bool):
-        value = _("yes") if value else _("no")
-    elif isinstance(value, datetime):
-        value = to_user_timezone(value).strftime("%Y-%m-%d %H:%M")
-    text = str(value)
-    if quote and text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
 
 
 # -- the tables ---------------------------------------------------------------------
@@ -133,36 +100,6 @@ TABLES = {"entries": entries_table, "scores": scores_table, "results": results_t
 
 
 # -- the formats ----------------------------------------------------------------------
-
-
-def to_csv(header, rows):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in [header, *rows]:
-        writer.writerow(["" if value is None else value for value in map(neutralise, row)])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def to_xlsx(header, rows, sheet_name):
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                            "strings_to_urls": False, "strings_to_numbers": False})
-    sheet = workbook.add_worksheet(sheet_name[:31])
-    bold = workbook.add_format({"bold": True})
-    for column, value in enumerate(header):
-        sheet.write_string(0, column, neutralise(value, quote=False), bold)
-    for line, row in enumerate(rows, start=1):
-        for column, value in enumerate(row):
-            value = neutralise(value, quote=False)  # write_string: a string cell is never a formula
-            if value is None:
-                sheet.write_blank(line, column, None)
-            elif isinstance(value, str):
-                sheet.write_string(line, column, value)
-            else:
-                sheet.write_number(line, column, value)
-    sheet.freeze_panes(1, 0)
-    workbook.close()
-    return buffer.getvalue()
 
 
 def export(competition, what, fmt):

@@ -1,48 +1,26 @@
 """Exports of a programme's applications: CSV and XLSX tables, attachments as a ZIP.
 
-Cells a spreadsheet could read as a formula are neutralised: in CSV such text gets a
-leading quote; XLSX writes every text with write_string, which is never a formula.
-The helper below repeats the competitions plugin's ``neutralise`` on purpose (this
-plugin does not depend on competitions); it belongs in the core.
+core.spreadsheets writes the tables, cells a spreadsheet could read as a formula neutralised.
 
 Columns: the fixed facts, then one column per field key across all form versions, headed
 by the newest label of that key; each application fills the keys its own version had.
 """
-import csv
-import io
 import tempfile
 import zipfile
-from datetime import datetime
 
-import xlsxwriter
 from flask_babel import gettext as _
-from flask_babel import to_user_timezone
 
+from core import spreadsheets
 from core.extensions import db
+from core.spreadsheets import to_csv, to_xlsx
 from core.storage.backends import get_storage
 from core.storage.serving import download_name
 from plugins.partner_recruitment.fields import display, label_of
 from plugins.partner_recruitment.models import Application
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "＝", "＋", "－", "＠")
 SPOOL_BYTES = 16 * 1024 * 1024
 MISSING_NOTE = "MISSING-FILES.txt"
-MIMETYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "zip": "application/zip",
-}
-
-
-def neutralise(value, quote=True):
-    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
-        return value
-    if isinstance(value, datetime):
-        value = to_user_timezone(value).strftime("%Y-%m-%d %H:%M")
-    text = str(value)
-    if quote and text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
+MIMETYPES = {**spreadsheets.MIMETYPES, "zip": "application/zip"}
 
 
 def applications_of(programme, ids=None):
@@ -75,36 +53,6 @@ def table(programme):
         row += [display(own.get(key, spec), data.get(key)) if key in data else None for key, spec in keys]
         rows.append(row)
     return header, rows
-
-
-def to_csv(header, rows):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in [header, *rows]:
-        writer.writerow(["" if value is None else value for value in map(neutralise, row)])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def to_xlsx(header, rows, sheet_name):
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                            "strings_to_urls": False, "strings_to_numbers": False})
-    sheet = workbook.add_worksheet(sheet_name[:31])
-    bold = workbook.add_format({"bold": True})
-    for column, value in enumerate(header):
-        sheet.write_string(0, column, neutralise(value, quote=False), bold)
-    for line, row in enumerate(rows, start=1):
-        for column, value in enumerate(row):
-            value = neutralise(value, quote=False)
-            if value is None:
-                sheet.write_blank(line, column, None)
-            elif isinstance(value, str):
-                sheet.write_string(line, column, value)
-            else:
-                sheet.write_number(line, column, value)
-    sheet.freeze_panes(1, 0)
-    workbook.close()
-    return buffer.getvalue()
 
 
 def attachments_zip(programme):

@@ -6,7 +6,7 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone, to_utc
 
-from core import pagecache
+from core import pagecache, spreadsheets
 from core.audit import audit
 from core.extensions import db
 from core.permissions import permission_required
@@ -187,6 +187,6 @@ def match_volunteer(event_id, volunteer_id):
 def export(event_id, fmt):
     event = get_or_404(Event, event_id)
     header, rows = exports.attendees_table(event)
-    data = exports.to_csv(header, rows) if fmt == "csv" else exports.to_xlsx(header, rows, "attendees")
-    return Response(data, mimetype=exports.MIMETYPES[fmt],
+    data = spreadsheets.to_csv(header, rows) if fmt == "csv" else spreadsheets.to_xlsx(header, rows, "attendees")
+    return Response(data, mimetype=spreadsheets.MIMETYPES[fmt],
                     headers={"Content-Disposition": f"attachment; filename=event-{event.id}-attendees.{fmt}"})

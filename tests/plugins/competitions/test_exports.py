@@ -6,7 +6,7 @@ import openpyxl
 import pytest
 
 from core.extensions import db
-from plugins.competitions.exports import neutralise
+from core.spreadsheets import neutralise
 from tests.conftest import login
 from tests.plugins.competitions.test_results import add_entry, close_judging, score, scored_world
 
