@@ -3,6 +3,7 @@ import sqlalchemy as sa
 
 from core.extensions import db
 from tests.conftest import make_app
+from tests.core.test_admin_outbox_audit import FakeSMTP
 
 
 def test_quickstart_migrates_loads_the_demo_and_serves(tmp_path, monkeypatch):
@@ -83,29 +84,9 @@ def test_outbox_send_delivers_what_waits_and_keeps_it_without_smtp(app, monkeypa
     idle = runner.invoke(args=["outbox", "send"])
     assert idle.exit_code == 0 and "0 sent, 1 still queued" in idle.output  # no MAIL_SERVER configured
 
-    delivered = []
-
-    class FakeSMTP:
-        def __init__(self, host, port, timeout):
-            pass
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def starttls(self):
-            pass
-
-        def login(self, user, password):
-            pass
-
-        def send_message(self, email):
-            delivered.append(email["To"])
-
+    FakeSMTP.sent = []
     monkeypatch.setattr("core.mail.smtplib.SMTP", FakeSMTP)
     app.config["MAIL_SERVER"] = "smtp.example.org"
     sent = runner.invoke(args=["outbox", "send"])
     assert sent.exit_code == 0 and "1 sent, 0 still queued" in sent.output
-    assert delivered == ["member@example.org"]
+    assert FakeSMTP.sent == ["member@example.org"]
