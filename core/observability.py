@@ -24,7 +24,7 @@ from core.api.auth import use_user
 from core.api.health import check_database, check_redis
 from core.permissions import ACCESS_ATTR, json_error, permission_required, public
 
-ENDPOINT_KEY = "guildhall.endpoint"  # set by Flask (below) or by the lean lane (core.lean)
+ENDPOINT_KEY = pagecache.ENDPOINT_KEY  # set by Flask (below), the lean lane (core.lean) or the page cache's HitLane
 METRICS_PERMISSION = "audit.view"
 
 access_log = logging.getLogger(logs.ACCESS_LOGGER)

@@ -20,6 +20,12 @@ scheduled post appears on time.
 
 Pages carry a CSRF token (the language switch form). The stored copy holds a placeholder that is
 replaced by the visitor's own token when served, so one visitor's token never reaches another.
+
+Hits are answered by HitLane, a WSGI layer in front of Flask: it reads the session cookie itself
+and answers a stored page without a request context, login, limiter or template (a cached page
+then costs about what a bare Flask page does). Anything it is not sure of (no session cookie yet,
+a signed-in or flashed session, a bad signature, a route declared @never) goes on to Flask,
+whose before_request lookup below stays the reference and serves the same entries.
 """
 import hashlib
 import json
@@ -39,6 +45,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from core.extensions import db
+from core.web import SECURITY_HEADERS
 
 log = logging.getLogger(__name__)
 
@@ -292,6 +299,7 @@ def init_app(app):
     if app.config.get("PAGE_CACHE", True):
         app.before_request(_serve_from_cache)
         app.after_request(_store_in_cache)
+        app.wsgi_app = HitLane(app, app.wsgi_app)
 
 
 def get_cache(app=None):
@@ -428,13 +436,13 @@ def _signed_in():
     return remember in request.cookies
 
 
-def _page_number():
+def _page_number(args, query_string):
     """'' for no query string, the number for ?page=N, None for anything else."""
-    if not request.query_string:
+    if not query_string:
         return ""
-    if len(request.args) == 1:
-        page = request.args.get("page", "")
-        if page.isdigit() and len(page) <= 5 and len(request.args.getlist("page")) == 1:
+    if len(args) == 1:
+        page = args.get("page", "")
+        if page.isdigit() and len(page) <= 5 and len(args.getlist("page")) == 1:
             return page
     return None
 
@@ -444,20 +452,27 @@ def _cache_key(cache):
     if request.method not in ("GET", "HEAD"):
         return None
     path = request.path
-    if any(path == prefix or path.startswith(prefix + "/") for prefix in NEVER_CACHED):
+    if _never_cached_path(path):
         return None
     if getattr(current_app.view_functions.get(request.endpoint), "pagecache_never", False):
         return None
-    page = _page_number()
+    page = _page_number(request.args, request.query_string)
     if page is None or _signed_in() or "_flashes" in session:
         return None
-    from core.plugins import get_host
     from core.web import select_locale
+
+    return _key(cache, request.host_url, path, page, select_locale())
+
+
+def _key(cache, host_url, path, page, locale):
+    """The key of a page: what the visitor asked for, in which language, theme, plugin set and
+    content version. Inside an app context; shared by HitLane and the Flask path."""
+    from core.plugins import get_host
 
     version, _ = cache.state()
     plugins = ",".join(sorted(get_host().enabled_names()))
     # host_url, not host: pages carry absolute links (canonical, feeds) in the visitor's scheme.
-    parts = [request.host_url, path, page, select_locale(), _theme(), plugins, version]
+    parts = [host_url, path, page, locale, _theme(), plugins, version]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
@@ -466,11 +481,17 @@ def _theme():
     return themes.current() if themes is not None else current_app.config["THEME"]
 
 
+def _never_cached_path(path):
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in NEVER_CACHED)
+
+
 def _serve_from_cache():
     cache = get_cache()
     try:
         key = _cache_key(cache)
-        entry = cache.store.get(key) if key else None
+        # HitLane looked already (a miss): no second round trip to the store.
+        missed = key is not None and request.environ.get(LANE_MISSED) == key
+        entry = cache.store.get(key) if key and not missed else None
     except SQLAlchemyError as error:  # e.g. a database not migrated yet
         log.warning("page cache unavailable; serving without it: %s", str(error).splitlines()[0])
         db.session.rollback()
@@ -493,14 +514,14 @@ def _serve_from_cache():
     return _finish(response, entry, "HIT")
 
 
-def _finish(response, entry, outcome):
+def _finish(response, entry, outcome, environ=None):
     response.set_etag(entry.etag)
     response.headers["Last-Modified"] = formatdate(int(entry.stored_at), usegmt=True)
     response.headers["X-Cache"] = outcome
     response.vary.add("Cookie")
     # Browsers keep the page but ask again each time; the ETag makes that a cheap 304.
     response.headers.setdefault("Cache-Control", "no-cache")
-    return response.make_conditional(request)
+    return response.make_conditional(request.environ if environ is None else environ)
 
 
 def _storable(header):
@@ -543,3 +564,115 @@ def _store_in_cache(response):
         response.headers["X-Cache"] = "MISS"
         return response
     return _finish(response, entry, "MISS")
+
+
+# -- answering hits before Flask ------------------------------------------------------
+
+LANE_MISSED = "guildhall.pagecache.missed"  # environ: the key HitLane looked up in vain
+ENDPOINT_KEY = "guildhall.endpoint"  # environ: what metrics name a request by (core.observability reads it)
+
+
+class HitLane:
+    """WSGI middleware in front of Flask's ``wsgi_app``: a stored page for an anonymous visitor
+    is answered from the session cookie and the store alone. It asks the same questions as the
+    Flask path above (_cache_key, _finish) and adds what Flask's after-request hooks would (the
+    security headers); whatever it cannot decide goes on to Flask."""
+
+    def __init__(self, app, wsgi_app):
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self._session_serializer = None
+
+    def __call__(self, environ, start_response):
+        try:
+            response = self._hit(environ)
+        except Exception:  # the Flask path meets the same trouble and answers it properly
+            log.debug("page cache lane handed a request on", exc_info=True)
+            response = None
+        if response is None:
+            return self.wsgi_app(environ, start_response)
+        return response(environ, start_response)
+
+    def _hit(self, environ):
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or "HTTP_AUTHORIZATION" in environ:
+            return None
+        app = self.app
+        request_ = app.request_class(environ)
+        path = request_.path
+        if "\x00" in path or _never_cached_path(path):
+            return None
+        page = _page_number(request_.args, request_.query_string)
+        if page is None or app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request_.cookies:
+            return None
+        saved = self._session(request_)
+        if saved is None or "_user_id" in saved or "_flashes" in saved:
+            return None
+        endpoint = self._endpoint(request_)
+        if endpoint is None:
+            return None
+        chosen = saved.get("lang")
+        locale = chosen if chosen in app.config["LANGUAGES"] else app.config["BABEL_DEFAULT_LOCALE"]
+        cache = app.extensions[EXTENSION]
+        with app.app_context():
+            key = _key(cache, request_.host_url, path, page, locale)
+            entry = cache.store.get(key)
+        if entry is None:
+            environ[LANE_MISSED] = key
+            return None
+        body = entry.body
+        if CSRF_PLACEHOLDER in body:
+            token = self._csrf_token(saved)
+            if token is None:  # a first visit: Flask starts the session that holds the token
+                return None
+            body = body.replace(CSRF_PLACEHOLDER, token.encode())
+        environ[ENDPOINT_KEY] = endpoint
+        response = app.response_class(body, status=entry.status, headers=entry.headers)
+        for name, value in SECURITY_HEADERS:  # core.web adds them after the page was stored
+            response.headers.setdefault(name, value)
+        return _finish(response, entry, "HIT", environ)
+
+    def _session(self, request_):
+        """The visitor's session as Flask would load it; None when Flask must decide."""
+        from flask.sessions import SecureCookieSessionInterface
+        from itsdangerous import BadSignature
+
+        app = self.app
+        if type(app.session_interface) is not SecureCookieSessionInterface:
+            return None
+        raw = request_.cookies.get(app.config["SESSION_COOKIE_NAME"])
+        if not raw:
+            return {}
+        if self._session_serializer is None:
+            self._session_serializer = app.session_interface.get_signing_serializer(app)
+        try:
+            saved = self._session_serializer.loads(raw, max_age=int(app.permanent_session_lifetime.total_seconds()))
+        except BadSignature:
+            return None
+        if not isinstance(saved, dict) or (saved.get("_permanent") and app.config["SESSION_REFRESH_EACH_REQUEST"]):
+            return None  # Flask would send the cookie again with this answer
+        return saved
+
+    def _endpoint(self, request_):
+        """The endpoint this address routes to, or None: no route, a redirect, or a view that is
+        never cached."""
+        from werkzeug.exceptions import HTTPException
+        from werkzeug.routing import RequestRedirect
+
+        try:
+            rule, _ = self.app.create_url_adapter(request_).match(return_rule=True)
+        except (HTTPException, RequestRedirect):
+            return None
+        if getattr(self.app.view_functions.get(rule.endpoint), "pagecache_never", False):
+            return None
+        return rule.endpoint
+
+    def _csrf_token(self, saved):
+        """What flask_wtf.csrf.generate_csrf() gives for this session, or None without a token."""
+        from itsdangerous import URLSafeTimedSerializer
+
+        config = self.app.config
+        raw = saved.get(config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+        if not raw:
+            return None
+        secret = config.get("WTF_CSRF_SECRET_KEY") or self.app.secret_key
+        return URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)

@@ -384,3 +384,94 @@ def test_redis_bump_survives_a_rolled_back_savepoint(app_factory, redis_url):
         assert response.headers["X-Cache"] == "MISS"
         assert titles(response) == "保存点之外"
         db.session.remove()
+
+
+# -- HitLane: hits answered before Flask ----------------------------------------------
+
+
+def counting_flask_requests(app):
+    calls = []
+    app.before_request_funcs.setdefault(None, []).insert(0, lambda: calls.append(1))
+    return calls
+
+
+def test_a_returning_visitors_hit_is_answered_before_flask_with_the_same_page(probe_app):
+    flask_requests = counting_flask_requests(probe_app)
+    client = probe_app.test_client()
+    first = client.get("/probe")
+    assert first.headers["X-Cache"] == "MISS" and "session=" in first.headers["Set-Cookie"]
+    assert len(flask_requests) == 1
+    hit = client.get("/probe")
+    assert len(flask_requests) == 1  # no request context, no view, no hooks
+    assert hit.status_code == 200 and hit.headers["X-Cache"] == "HIT"
+    assert titles(hit) == titles(first)
+    assert "Set-Cookie" not in hit.headers
+    for header in ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy",
+                   "Permissions-Policy", "ETag", "Last-Modified"):
+        assert header in hit.headers
+    assert "Cookie" in hit.headers["Vary"] and hit.headers["Cache-Control"] == "no-cache"
+    assert hit.headers["Content-Type"] == first.headers["Content-Type"]
+    # The visitor's own CSRF token, as Flask-WTF would have made it for this session.
+    with probe_app.test_request_context(headers={"Cookie": f"session={client.get_cookie('session').value}"}):
+        from flask_wtf.csrf import validate_csrf
+
+        validate_csrf(csrf_in(hit))  # raises when the token is not this session's
+    assert client.head("/probe").headers["X-Cache"] == "HIT" and len(flask_requests) == 1
+    assert client.get("/probe", headers={"If-None-Match": hit.headers["ETag"]}).status_code == 304
+
+
+def test_the_lane_hands_on_what_flask_must_decide(probe_app, users):
+    flask_requests = counting_flask_requests(probe_app)
+    client = probe_app.test_client()
+    client.get("/probe")
+    client.get("/probe")
+    assert len(flask_requests) == 1
+    # A session cookie signed with another key: Flask starts a new session (and a new token).
+    stranger = probe_app.test_client()
+    stranger.set_cookie("session", client.get_cookie("session").value[:-3] + "abc")
+    forged = stranger.get("/probe")
+    assert forged.status_code == 200 and "session=" in forged.headers["Set-Cookie"]
+    assert len(flask_requests) == 2
+    # A remember-me cookie alone: Flask signs the member in, who never sees the anonymous copy.
+    remembered = probe_app.test_client()
+    remembered.set_cookie("session", client.get_cookie("session").value)
+    remembered.set_cookie("remember_token", "whatever")
+    assert "X-Cache" not in remembered.get("/probe").headers
+    assert len(flask_requests) == 3
+    # Other query strings, private areas and POSTs are Flask's.
+    client.get("/probe?utm=1")
+    client.post("/probe")
+    assert len(flask_requests) == 5
+
+
+def test_a_view_declared_never_is_not_looked_up(probe_app):
+    @probe_app.route("/probe-never")
+    @public
+    @pagecache.never
+    def probe_never():
+        return render_template_string(PROBE, titles=["live"])
+
+    store = pagecache.get_cache(probe_app).store
+    looked_up = []
+    original_get = store.get
+    store.get = lambda key: looked_up.append(key) or original_get(key)
+    client = probe_app.test_client()
+    for _ in range(3):
+        assert "X-Cache" not in client.get("/probe-never").headers
+    assert looked_up == []  # not even a lookup (a round trip to Redis in scale-out)
+    client.get("/probe")
+    client.get("/probe")
+    assert len(looked_up) == 2  # the lane's miss is not looked up again by Flask; then a hit
+
+
+def test_hits_are_counted_under_their_endpoint_in_the_metrics(probe_app):
+    from werkzeug.test import EnvironBuilder
+
+    client = probe_app.test_client()
+    client.get("/probe")
+    cookie = f"session={client.get_cookie('session').value}"
+    environ = EnvironBuilder(path="/probe", headers={"Cookie": cookie}).get_environ()
+    answered = []
+    body = b"".join(probe_app.wsgi_app(environ, lambda status, headers, exc_info=None: answered.append(dict(headers))))
+    assert answered[0]["X-Cache"] == "HIT" and b'id="titles"' in body
+    assert environ[pagecache.ENDPOINT_KEY] == "probe"
