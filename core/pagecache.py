@@ -43,6 +43,7 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event, func
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from werkzeug.http import HTTP_STATUS_CODES, http_date
 
 from core.extensions import db
 from core.web import SECURITY_HEADERS
@@ -576,22 +577,29 @@ class HitLane:
     """WSGI middleware in front of Flask's ``wsgi_app``: a stored page for an anonymous visitor
     is answered from the session cookie and the store alone. It asks the same questions as the
     Flask path above (_cache_key, _finish) and adds what Flask's after-request hooks would (the
-    security headers); whatever it cannot decide goes on to Flask."""
+    security headers); whatever it cannot decide goes on to Flask.
+
+    Per process it remembers, for LANE_MEMORY_SECONDS, the sessions whose signature it checked
+    and the CSRF token it signed for each (Flask-WTF accepts a token for WTF_CSRF_TIME_LIMIT,
+    an hour by default), and the headers of each stored page."""
 
     def __init__(self, app, wsgi_app):
         self.app = app
         self.wsgi_app = wsgi_app
         self._session_serializer = None
+        self._sessions = {}  # cookie -> (session, checked at)
+        self._tokens = {}  # raw CSRF token -> (signed token, signed at)
+        self._headers = {}  # (etag, stored at, status) -> the hit's headers but Date and Content-Length
 
     def __call__(self, environ, start_response):
         try:
-            response = self._hit(environ)
+            answer = self._hit(environ)
         except Exception:  # the Flask path meets the same trouble and answers it properly
             log.debug("page cache lane handed a request on", exc_info=True)
-            response = None
-        if response is None:
+            answer = None
+        if answer is None:
             return self.wsgi_app(environ, start_response)
-        return response(environ, start_response)
+        return answer(environ, start_response)
 
     def _hit(self, environ):
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or "HTTP_AUTHORIZATION" in environ:
@@ -626,10 +634,32 @@ class HitLane:
                 return None
             body = body.replace(CSRF_PLACEHOLDER, token.encode())
         environ[ENDPOINT_KEY] = endpoint
-        response = app.response_class(body, status=entry.status, headers=entry.headers)
+        if any(name in environ for name in CONDITIONAL_HEADERS):  # rare: werkzeug decides 304 or 412
+            return _finish(self._response(entry, body), entry, "HIT", environ)
+        return self._plain_answer(entry, body, environ["REQUEST_METHOD"] == "HEAD")
+
+    def _response(self, entry, body):
+        response = self.app.response_class(body, status=entry.status, headers=entry.headers)
         for name, value in SECURITY_HEADERS:  # core.web adds them after the page was stored
             response.headers.setdefault(name, value)
-        return _finish(response, entry, "HIT", environ)
+        return response
+
+    def _plain_answer(self, entry, body, head):
+        """The 200 a plain GET or HEAD gets: the headers _finish() gives, built once per page."""
+        memo = (entry.etag, entry.stored_at, entry.status)
+        headers = self._headers.get(memo)
+        if headers is None:
+            finished = _finish(self._response(entry, b""), entry, "HIT", {"REQUEST_METHOD": "GET"})
+            headers = [(k, v) for k, v in finished.headers.items() if k.lower() not in ("date", "content-length")]
+            _remember(self._headers, memo, headers)
+        status = f"{entry.status} {HTTP_STATUS_CODES.get(entry.status, '')}".rstrip()
+        full = [*headers, ("Content-Length", str(len(body))), ("Date", http_date())]
+
+        def answer(_environ, start_response):
+            start_response(status, full)
+            return [] if head else [body]
+
+        return answer
 
     def _session(self, request_):
         """The visitor's session as Flask would load it; None when Flask must decide."""
@@ -642,6 +672,10 @@ class HitLane:
         raw = request_.cookies.get(app.config["SESSION_COOKIE_NAME"])
         if not raw:
             return {}
+        now = time.monotonic()
+        known = self._sessions.get(raw)
+        if known is not None and now - known[1] < LANE_MEMORY_SECONDS:
+            return known[0]
         if self._session_serializer is None:
             self._session_serializer = app.session_interface.get_signing_serializer(app)
         try:
@@ -650,6 +684,7 @@ class HitLane:
             return None
         if not isinstance(saved, dict) or (saved.get("_permanent") and app.config["SESSION_REFRESH_EACH_REQUEST"]):
             return None  # Flask would send the cookie again with this answer
+        _remember(self._sessions, raw, (saved, now))
         return saved
 
     def _endpoint(self, request_):
@@ -667,12 +702,29 @@ class HitLane:
         return rule.endpoint
 
     def _csrf_token(self, saved):
-        """What flask_wtf.csrf.generate_csrf() gives for this session, or None without a token."""
+        """A token flask_wtf.csrf.generate_csrf() could have given this session, or None without one."""
         from itsdangerous import URLSafeTimedSerializer
 
         config = self.app.config
         raw = saved.get(config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
-        if not raw:
+        if not raw or not isinstance(raw, str):
             return None
+        now = time.monotonic()
+        known = self._tokens.get(raw)
+        if known is not None and now - known[1] < LANE_MEMORY_SECONDS:
+            return known[0]
         secret = config.get("WTF_CSRF_SECRET_KEY") or self.app.secret_key
-        return URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
+        token = URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
+        _remember(self._tokens, raw, (token, now))
+        return token
+
+
+LANE_MEMORY_SECONDS = 30
+LANE_MEMORY_ENTRIES = 10_000
+CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_RANGE")
+
+
+def _remember(memory, key, value):
+    if len(memory) >= LANE_MEMORY_ENTRIES:
+        memory.clear()
+    memory[key] = value
