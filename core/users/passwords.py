@@ -14,13 +14,34 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("guildhall-timing-equaliser")
 
 
+def off_the_hub(function, *args):
+    """function(*args), in a real thread when gevent serves the requests.
+
+    An argon2 hash takes a quarter of a second of CPU; on the gevent worker that serves the live
+    final's streams it would stop every other request that long. argon2's C code releases the GIL,
+    so in gevent's thread pool the hub goes on serving meanwhile."""
+    if not _gevent_patched():
+        return function(*args)
+    import gevent
+
+    return gevent.get_hub().threadpool.apply(function, args)
+
+
+def _gevent_patched():
+    try:
+        from gevent import monkey
+    except ImportError:  # pragma: no cover - gevent is a dependency
+        return False
+    return monkey.is_module_patched("socket")
+
+
 def hash_password(password):
-    return _hasher.hash(password)
+    return off_the_hub(_hasher.hash, password)
 
 
 def verify_password(password_hash, password):
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return off_the_hub(_hasher.verify, password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
