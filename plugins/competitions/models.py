@@ -282,6 +282,13 @@ class Entry(db.Model):
         """Submitted and admitted: the entries judges score and results rank."""
         return self.status == SUBMITTED and self.screening == PASSED
 
+    def shows_on_pages(self):
+        """Public pages list submitted entries only: saving a draft that stays a draft changes none
+        of them, so it keeps the page cache (core.pagecache.shows_on_pages)."""
+        history = db.inspect(self).attrs.status.history
+        before = history.deleted[0] if history.deleted else self.status
+        return not (self.status == DRAFT and before == DRAFT)
+
     def __repr__(self):
         return f"<Entry {self.id} {self.number or 'draft'}>"
 

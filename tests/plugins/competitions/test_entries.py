@@ -545,3 +545,28 @@ def test_assigned_judge_cannot_open_files_of_an_entry_out_of_judging(app, world,
     assert member_client(app, judge).get(url).status_code == 404
     assert member_client(app, world.members[1]).get(url).status_code == 200
     assert member_client(app, world.screener).get(url).status_code == 200
+
+
+def test_saving_a_draft_keeps_the_public_page_cache_but_submitting_drops_it(app, world, client):
+    from core import pagecache
+    from core.pages.models import Setting
+
+    def version():
+        db.session.expire_all()
+        return db.session.scalar(db.select(Setting.value).where(Setting.key == pagecache.VERSION_SETTING))
+
+    competition, member, org = world.competition, world.members[0], world.organisations[0]
+    login(client, member)
+    before = version()
+    assert enter(client, competition, summary="").status_code == 302
+    entry = entries_of(org)[0]
+    response = client.post(f"/competitions/entries/{entry.id}", data=entry_form(competition, title="Less rework", save="1"))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (entry.status, entry.title) == (DRAFT, "Less rework")
+    assert version() == before  # two draft saves: no visitor's page changed
+    assert client.post(f"/competitions/entries/{entry.id}/submit").status_code == 302
+    submitted = version()
+    assert submitted != before
+    assert client.post(f"/competitions/entries/{entry.id}/withdraw").status_code == 302
+    assert version() != submitted  # a withdrawn entry leaves the public lists
