@@ -19,7 +19,10 @@ way one session's batches are applied one group at a time, in whichever process.
 
 SQLAlchemy Core on the plugin's tables with statements built once, and connections of
 its own from the engine: no app context needed, nothing mixed into a request's session,
-and a request never holds a pool connection while it waits.
+and a request never holds a pool connection while it waits. A group's statements run on
+the driver's cursor of a pool connection; on SQLite the writer keeps that connection
+while it runs (it ends after WRITER_IDLE_SECONDS without work), elsewhere it goes back
+to the pool after each group.
 """
 from __future__ import annotations
 
@@ -59,9 +62,15 @@ STATE = select(sessions.c.current_entry_id, sessions.c.cap, sessions.c.version).
 SEEN = select(batches.c.entry_id, batches.c.count, batches.c.hearts, batches.c.scoring).where(
     batches.c.session_id == bindparam("sid"), batches.c.viewer == bindparam("vid"),
     batches.c.batch_id == bindparam("bid"))
-USED = select(viewer_likes.c.viewer, viewer_likes.c.scoring).where(
-    viewer_likes.c.session_id == bindparam("sid"), viewer_likes.c.entry_id == bindparam("eid"),
-    viewer_likes.c.viewer.in_(bindparam("vids", expanding=True)))
+
+
+def used_statement(size: int):
+    """The scoring likes of ``size`` viewers (bound as v0, v1, ...) for one entry."""
+    return select(viewer_likes.c.viewer, viewer_likes.c.scoring).where(
+        viewer_likes.c.session_id == bindparam("sid"), viewer_likes.c.entry_id == bindparam("eid"),
+        viewer_likes.c.viewer.in_([bindparam(f"v{index}") for index in range(size)]))
+
+
 ADD_VIEWER = update(viewer_likes).where(
     viewer_likes.c.session_id == bindparam("sid"), viewer_likes.c.entry_id == bindparam("eid"),
     viewer_likes.c.viewer == bindparam("vid")).values(
@@ -94,6 +103,10 @@ class _DriverStatement:
     def first(self, cursor, values: dict):
         cursor.execute(self.sql, self._params(values))
         return cursor.fetchone()
+
+    def all(self, cursor, values: dict) -> list:
+        cursor.execute(self.sql, self._params(values))
+        return cursor.fetchall()
 
     def run(self, cursor, values: dict) -> int:
         """Execute; returns the number of rows it changed."""
@@ -131,12 +144,14 @@ class DbLedger:
         self.group_commit = group_commit
         self._lock = threading.Lock()
         self._queue: list[_Pending] = []
-        self._wake = threading.Condition(self._lock)
+        self._wake = threading.Event()  # set by the batch that finds the queue empty
         self._writer: threading.Thread | None = None
         (self._lock_session, self._state, self._seen, self._add_viewer, self._new_viewer, self._add_total,
          self._new_total, self._new_batch, self._set_version) = (
             _DriverStatement(statement, engine.dialect) for statement in (
                 LOCK, STATE, SEEN, ADD_VIEWER, NEW_VIEWER, ADD_TOTAL, NEW_TOTAL, NEW_BATCH, SET_VERSION))
+        self._used_statements: dict[int, _DriverStatement] = {}  # by the number of viewers (a power of two)
+        self._keep_connection = engine.dialect.name == "sqlite"
 
     @staticmethod
     def _locked(conn, session_id: int) -> bool:
@@ -181,36 +196,67 @@ class DbLedger:
     def record(self, batch: LikeBatch, now: float | None = None) -> Outcome:
         pending = _Pending(batch, int((time.time() if now is None else now) * 1000))
         if not self.group_commit:
-            self._apply([pending])
+            connection = self._apply([pending])
+            if connection is not None:
+                connection.close()
         else:
             with self._lock:
                 self._queue.append(pending)
+                first = len(self._queue) == 1  # later ones: the writer is woken already, or busy
                 if self._writer is None:
                     self._writer = threading.Thread(target=self._write, name="brand-stories-ledger", daemon=True)
                     self._writer.start()
-                else:
-                    self._wake.notify()
+                    first = False
+            if first:
+                self._wake.set()
             pending.done.wait()
         if pending.error is not None:
             raise pending.error
         return pending.outcome
 
     def _write(self) -> None:
-        while True:
-            with self._lock:
-                if not self._queue:
-                    self._wake.wait(WRITER_IDLE_SECONDS)
-                    if not self._queue:
-                        self._writer = None
-                        return
-                group, self._queue = self._queue[:MAX_GROUP], self._queue[MAX_GROUP:]
-            self._apply(group)
-
-    def _apply(self, group: list[_Pending]) -> None:
-        """Apply a group in one transaction; each pending gets its outcome or its error."""
+        connection = None  # SQLite: the writer keeps its connection while it runs (see _apply)
         try:
-            with self.engine.begin() as conn:
-                self._apply_in(conn, group)
+            while True:
+                # An Event, not a Condition: under gevent (the production worker) an Event is native
+                # and its waiter resumes after the greenlets already runnable, whose batches then join
+                # the group (bench_live: 9-23 a group, 2-5 with a Condition, which is also Python code
+                # over patched locks). With threads either wakes the writer at once.
+                self._wake.clear()
+                with self._lock:
+                    group, self._queue = self._queue[:MAX_GROUP], self._queue[MAX_GROUP:]
+                if group:
+                    connection = self._apply(group, connection)
+                    continue
+                if not self._wake.wait(WRITER_IDLE_SECONDS):
+                    with self._lock:
+                        if not self._queue:
+                            self._writer = None
+                            return
+        finally:
+            if connection is not None:
+                connection.close()
+            with self._lock:  # interrupted (the process ends): the next batch starts another writer
+                if self._writer is threading.current_thread():
+                    self._writer = None
+
+    def _apply(self, group: list[_Pending], connection=None):
+        """Apply a group in one transaction on a DBAPI connection from the engine's pool (``connection``,
+        or one checked out here); each pending gets its outcome or its error. Returns the connection
+        for the next group, or None once it is back in the pool: an SQLite connection stays with the
+        writer (a checkout, its ping and the check-in cost as much as a small group's statements),
+        any other goes back after each group, so that the pool's ping tests it before the next one
+        (a server restarted meanwhile costs no group). After an error the connection is discarded."""
+        try:
+            if connection is None:
+                connection = self.engine.raw_connection()
+            try:
+                self._apply_in(connection, group)
+                connection.commit()
+            except BaseException:
+                connection.invalidate()  # rolls back (if it can) and closes it: the pool makes a new one
+                connection = None
+                raise
         except BaseException as error:  # nothing of the group was committed: nobody may hear "counted"
             for pending in group:
                 pending.outcome, pending.error = None, error if isinstance(error, Exception) else RuntimeError(
@@ -220,8 +266,12 @@ class DbLedger:
         finally:
             for pending in group:
                 pending.done.set()
+        if connection is not None and not self._keep_connection:
+            connection.close()
+            connection = None
+        return connection
 
-    def _apply_in(self, conn, group: list[_Pending]) -> None:
+    def _apply_in(self, connection, group: list[_Pending]) -> None:
         states: dict[int, _SessionState | None] = {}
         seen: dict[tuple[int, str, str], tuple[int, int, Outcome]] = {}
         viewer_deltas: dict[tuple[int, int, str], list[int]] = defaultdict(lambda: [0, 0])
@@ -229,13 +279,13 @@ class DbLedger:
         rows = []
         # Lock every session of the group first, in id order: two processes whose groups hold the
         # same sessions then wait for each other instead of deadlocking.
-        cursor = conn.connection.cursor()
+        cursor = connection.cursor()
         for sid in sorted({pending.batch.session_id for pending in group}):
             states[sid] = None
             if self._lock_session.run(cursor, {"sid": sid}) == 1:
                 current, cap, version = self._state.first(cursor, {"sid": sid})
                 states[sid] = _SessionState(current, cap, version)
-        used = self._used(conn, group, states)
+        used = self._used(cursor, group, states)
         stored = set(used)  # viewers whose row exists: an UPDATE adds to it, the others get an INSERT
         for pending in group:
             batch = pending.batch
@@ -292,9 +342,10 @@ class DbLedger:
                 self._set_version.run(cursor, {"sid": sid, "v": state.version})
         cursor.close()
 
-    @staticmethod
-    def _used(conn, group: list[_Pending], states) -> dict[tuple[int, int, str], int]:
-        """The scoring likes each viewer of the group already gave each entry: one query per entry."""
+    def _used(self, cursor, group: list[_Pending], states) -> dict[tuple[int, int, str], int]:
+        """The scoring likes each viewer of the group already gave each entry: one query per entry,
+        on the driver's cursor. The viewers are padded (with the last one again) to a power of two,
+        so that a few statements, compiled once each, serve every group."""
         wanted: dict[tuple[int, int], set[str]] = defaultdict(set)
         for pending in group:
             batch = pending.batch
@@ -302,7 +353,15 @@ class DbLedger:
                 wanted[(batch.session_id, batch.entry_id)].add(batch.viewer)
         used = {}
         for (sid, eid), viewers in wanted.items():
-            for viewer, scoring in conn.execute(USED, {"sid": sid, "eid": eid, "vids": sorted(viewers)}):
+            viewers = sorted(viewers)
+            size = 1 << (len(viewers) - 1).bit_length()
+            statement = self._used_statements.get(size)
+            if statement is None:
+                statement = self._used_statements[size] = _DriverStatement(used_statement(size), self.engine.dialect)
+            values = {"sid": sid, "eid": eid}
+            values.update((f"v{index}", viewer) for index, viewer in enumerate(viewers))
+            values.update((f"v{index}", viewers[-1]) for index in range(len(viewers), size))
+            for viewer, scoring in statement.all(cursor, values):
                 used[(sid, eid, viewer)] = scoring
         return used
 

@@ -35,6 +35,7 @@ import ipaddress
 import json
 import re
 from dataclasses import KW_ONLY, InitVar, dataclass, field
+from functools import lru_cache
 from typing import Any
 
 MAX_BATCH = 200
@@ -204,6 +205,7 @@ def stream_id_key(stream_id: str | bytes) -> tuple[int, int]:
     return int(ms), int(seq or 0)
 
 
+@lru_cache(maxsize=4096)  # a phone sends a batch every half second from the same address
 def network_of(address: str | None) -> str:
     """The network an address belongs to, as the anomaly report groups senders: the /24 of an
     IPv4 address, the /48 of an IPv6 one (a phone's own address changes within it); "" if unknown."""

@@ -15,6 +15,7 @@ from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from limits import RateLimitItemPerMinute
+from limits.storage import MemoryStorage
 from limits.strategies import SlidingWindowCounterRateLimiter
 from sqlalchemy import select
 
@@ -172,7 +173,15 @@ def check_rates(settings: LikeSettings, viewer: str, address: str) -> None:
     """Per-viewer and per-IP budgets of like batches per minute; beyond them, refused (429)."""
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return
-    strategy = _like_budgets(limiter.storage)
+    storage = limiter.storage
+    if type(storage) is MemoryStorage:  # the limits' storage is this process's: count here (budgets.py)
+        budgets = get_runtime().budgets
+        if not budgets.hit(("bs-viewer", settings.final_id, viewer), settings.viewer_batches_per_minute):
+            raise LiveRefused("viewer_rate", 429)
+        if not budgets.hit(("bs-ip", settings.final_id, address), settings.ip_batches_per_minute):
+            raise LiveRefused("ip_rate", 429)
+        return
+    strategy = _like_budgets(storage)
     try:
         final = str(settings.final_id)
         if not strategy.hit(RateLimitItemPerMinute(settings.viewer_batches_per_minute), "bs-viewer", final, viewer):
@@ -189,8 +198,9 @@ _budget_strategy = None
 
 
 def _like_budgets(storage):
-    """Counters over a sliding window: constant work per tap, where the site-wide moving window
-    keeps one timestamp per request (a venue's shared address makes tens of thousands a minute)."""
+    """Counters over a sliding window in the limits' storage (Redis, shared by the workers): constant
+    work per tap, where the site-wide moving window keeps one timestamp per request (a venue's shared
+    address makes tens of thousands a minute)."""
     global _budget_strategy
     strategy = _budget_strategy
     if strategy is None or strategy.storage is not storage:

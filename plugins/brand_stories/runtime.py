@@ -25,6 +25,7 @@ from core import metrics
 from core.extensions import db
 
 from .broadcast import MemoryBroadcaster, RedisBroadcaster
+from .budgets import SlidingBudgets
 from .ledger_db import DbLedger
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ class LiveRuntime:
         self.publisher = Coalescer(PUBLISH_INTERVAL, self.publish_now, "brand-stories-publish")
         self.settings_cache: dict = {}  # session id -> (valid until, live.LikeSettings): the like endpoint's
         self.device_tokens: dict = {}  # signed device token -> device id, verified once
+        self.budgets = SlidingBudgets()  # like budgets while the rate limits' storage is in memory (live.py)
         self.stage_cache: dict = {}  # session id -> (valid until, stage.Stage): what the live pages show
         self.stage_lock = threading.Lock()
         self.settings_lock = threading.Lock()

@@ -4,7 +4,7 @@ import pytest
 
 from core.extensions import db
 from core.users.models import Organisation
-from plugins.brand_stories.ledger_db import DbLedger
+from plugins.brand_stories.ledger_db import DbLedger, _Pending
 from plugins.brand_stories.likes import LikeBatch, LikeRefused
 from plugins.brand_stories.models import LiveFinal, LiveSession
 from plugins.competitions.models import Category, Competition, Entry
@@ -48,3 +48,53 @@ class TestDbLedger(LedgerContract):
             hearts, scoring = other.execute(db.text(
                 "SELECT hearts, scoring FROM brand_stories_like_totals WHERE session_id = 1 AND entry_id = 7")).one()
         assert (hearts, scoring) == (3, 2)
+
+    def test_a_group_applies_each_viewers_cap_whatever_its_size(self, ledger):
+        """One transaction for batches of many viewers (the caps read in one query per entry)."""
+        ledger.open_window(1, 7, cap=2)
+        for viewer in ("d:a", "d:c", "d:e"):  # a, c and e have used their 2 already
+            ledger.record(LikeBatch(1, 7, viewer, 2, f"before-batch-{viewer[2:]}"))
+        for size in (1, 3, 5, 6, 9):
+            viewers = [f"d:{letter}" for letter in "abcdefghi"[:size]]
+            group = [_Pending(LikeBatch(1, 7, viewer, 1, f"size{size}-{viewer[2:]}-1"), 0) for viewer in viewers]
+            group += [_Pending(LikeBatch(1, 7, viewer, 1, f"size{size}-{viewer[2:]}-2"), 0) for viewer in viewers]
+            group.append(_Pending(LikeBatch(1, 7, viewers[0], 1, f"size{size}-{viewers[0][2:]}-1"), 0))  # re-sent
+            connection = ledger._apply(group)  # SQLite: the connection for the writer's next group
+            if connection is not None:
+                connection.close()
+            assert all(pending.error is None and pending.done.is_set() for pending in group)
+            assert group[-1].outcome.duplicate
+        used = dict(db.session.execute(db.text(
+            "SELECT viewer, scoring FROM brand_stories_viewer_likes WHERE session_id = 1 AND entry_id = 7")).all())
+        assert used == {f"d:{letter}": 2 for letter in "abcdefghi"}
+        hearts, scoring = db.session.execute(db.text(
+            "SELECT hearts, scoring FROM brand_stories_like_totals WHERE session_id = 1 AND entry_id = 7")).one()
+        assert (hearts, scoring) == (6 + 2 * (1 + 3 + 5 + 6 + 9), 18)
+
+    def test_the_writer_gives_its_connection_back_when_idle_and_a_new_one_after_an_error(self, ledger, monkeypatch):
+        import time
+
+        from sqlalchemy.exc import OperationalError
+
+        from plugins.brand_stories import ledger_db
+
+        monkeypatch.setattr(ledger_db, "WRITER_IDLE_SECONDS", 0.2)
+        pool = db.engine.pool
+        ledger.open_window(1, 7, cap=5)
+        assert ledger.record(LikeBatch(1, 7, "d:phone", 1, "batch-001")).accepted_scoring == 1
+        real = ledger._apply_in
+
+        def failing(connection, group):
+            real(connection, group)  # every statement ran: the error comes before the commit
+            raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+        monkeypatch.setattr(ledger, "_apply_in", failing)
+        with pytest.raises(OperationalError):
+            ledger.record(LikeBatch(1, 7, "d:phone", 1, "batch-002"))
+        monkeypatch.setattr(ledger, "_apply_in", real)
+        assert ledger.record(LikeBatch(1, 7, "d:phone", 1, "batch-003")).accepted_scoring == 1
+        assert ledger.snapshot(1).counts == {7: (2, 2)}  # nothing of the failed batch stayed
+        deadline = time.monotonic() + 5
+        while (ledger._writer is not None or pool.checkedout()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ledger._writer is None and pool.checkedout() == 0

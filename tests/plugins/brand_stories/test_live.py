@@ -480,3 +480,44 @@ def test_api_device_likes_take_the_lean_lane_and_answer_as_the_page_does(app, wo
     finally:
         request_started.disconnect(record)
     assert totals(session) == {first.id: (6, 2)}
+
+
+def test_the_lean_lane_refuses_taps_beyond_the_budgets_with_retry_after(app_factory):
+    """Phones on the API (the lean lane) answer to the same per-viewer and per-IP budgets as the page."""
+    from flask import request_started
+
+    app = app_factory(RATELIMIT_ENABLED=True)
+    with app.app_context():
+        from .conftest import make_final
+
+        _final, _competition, sessions, entries, _orgs = make_final(viewer_batches_per_minute=2,
+                                                                    ip_batches_per_minute=3)
+        session, first = sessions[0], entries[0][0]
+        live.open_window(session, session.slots[0], None)
+        api = app.test_client()
+        tokens = [api.post("/api/v1/live/devices").get_json()["device_token"] for _ in range(2)]
+        handled_by_flask = []
+
+        def record(sender, **extra):
+            handled_by_flask.append(1)
+
+        def send(token, batch_id):
+            return api.post(f"/api/v1/live/{session.id}/likes", headers={live.DEVICE_HEADER: token},
+                            json={"entry_id": first.id, "count": 1, "batch_id": batch_id})
+
+        request_started.connect(record)
+        try:
+            answers = [send(tokens[0], f"lean-p0-{i:04d}") for i in range(3)]
+            assert [answer.status_code for answer in answers] == [200, 200, 429]
+            assert answers[2].headers["Retry-After"] == "5"
+            assert answers[2].get_json()["error"] == {
+                "status": 429, "code": "viewer_rate",
+                "message": "You are liking faster than this final allows. Wait a moment."}
+            assert send(tokens[1], "lean-p1-0001").status_code == 200
+            refused = send(tokens[1], "lean-p1-0002")
+            assert (refused.status_code, refused.get_json()["error"]["code"]) == (429, "ip_rate")
+            assert refused.headers["Retry-After"] == "5"
+        finally:
+            request_started.disconnect(record)
+        assert handled_by_flask == []
+        assert totals(session) == {first.id: (3, 2)}  # K = 1: one scoring like per phone
