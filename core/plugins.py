@@ -82,6 +82,7 @@ class PluginHost:
         self._permission_owner: dict[str, str] = {}
         self._lean_routes = []
         self._cached_states = None
+        self._enabled_memo = None  # (states, loaded, configured, enabled): see _enabled()
         self._cached_at = 0.0
         self._states_lock = threading.Lock()
         self._subset_callers = {}
@@ -238,7 +239,18 @@ class PluginHost:
         return name in self.app.config["ENABLED_PLUGINS"]
 
     def enabled_names(self):
-        wanted = {n for n, p in self.plugins.items() if p.loaded and self.wanted(n)}
+        return set(self._enabled())
+
+    def _enabled(self):
+        """The enabled plugins, worked out again only when the stored states, the loaded plugins
+        or the configuration change (every like and every cached page asks)."""
+        states = self.stored_states()
+        loaded = tuple(n for n, p in self.plugins.items() if p.loaded)
+        configured = tuple(self.app.config["ENABLED_PLUGINS"])
+        memo = self._enabled_memo
+        if memo is not None and memo[0] is states and memo[1] == loaded and memo[2] == configured:
+            return memo[3]
+        wanted = {n for n in loaded if self.wanted(n)}
         # A plugin whose needs are not all enabled stays off; repeat until stable.
         changed = True
         while changed:
@@ -247,10 +259,12 @@ class PluginHost:
                 if any(req not in wanted for req in self.plugins[name].requires):
                     wanted.discard(name)
                     changed = True
-        return wanted
+        enabled = frozenset(wanted)
+        self._enabled_memo = (states, loaded, configured, enabled)
+        return enabled
 
     def is_enabled(self, name):
-        return name in self.enabled_names()
+        return name in self._enabled()
 
     def unmet_needs(self, name):
         enabled = self.enabled_names()
