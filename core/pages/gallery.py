@@ -7,6 +7,8 @@ not part of the page's revisions: restoring a revision leaves the gallery as it 
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from sqlalchemy import inspect
+from sqlalchemy.orm import joinedload
 
 from core.extensions import db
 from core.pages.models import PageGalleryItem
@@ -128,10 +130,26 @@ def editor_picks(page, entries=None):
     return picks
 
 
+def _items(page):
+    """The page's gallery items with their files, in one query (none when the page is known to have no gallery)."""
+    state = inspect(page)
+    if "gallery" not in state.unloaded:
+        return page.gallery
+    known = state.dict.get("has_gallery")  # asked by the query that loaded the page, else None
+    if known is not None and not known:
+        return []
+    return db.session.scalars(
+        db.select(PageGalleryItem)
+        .where(PageGalleryItem.page_id == page.id)
+        .options(joinedload(PageGalleryItem.media))
+        .order_by(PageGalleryItem.position)
+    ).all()
+
+
 def public_images(page):
     """The gallery as visitors see it: [{url, thumb, alt, caption, width, height}]."""
     images = []
-    for item in page.gallery:
+    for item in _items(page):
         media = item.media
         if not may_show(media):
             continue

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import g, request, url_for
+from flask import g, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
@@ -20,6 +20,7 @@ from core import pagecache
 from core.extensions import db
 from core.pages import public
 from core.pages.models import MENUS, MenuItem, Page
+from core.pages.urls import url_for
 from core.plugins import get_host
 from core.web import nav_items
 

@@ -6,6 +6,7 @@ slugs, search and the API treat them alike.
 """
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_
+from sqlalchemy.orm import query_expression
 
 from core.extensions import db
 from core.users.models import utcnow
@@ -85,6 +86,9 @@ class Page(db.Model):
     gallery = db.relationship(
         "PageGalleryItem", back_populates="page", cascade="all, delete-orphan", order_by="PageGalleryItem.position"
     )
+    # Whether the page has a gallery, when the query that loaded it asked (core.pages.public.find_news_post);
+    # None otherwise. Spares the gallery query on the many pages that have none.
+    has_gallery = query_expression()
 
     @property
     def is_news(self):
@@ -92,8 +96,10 @@ class Page(db.Model):
 
     @classmethod
     def visible_filter(cls, now=None):
-        """Published, or scheduled with its time come: what anonymous visitors may read."""
-        now = now or utcnow()
+        """Published, or scheduled with its time come: what anonymous visitors may read.
+        now may be a bound parameter (a statement built once, core.pages.public.neighbours)."""
+        if now is None:
+            now = utcnow()
         return or_(
             cls.status == "published",
             db.and_(cls.status == "scheduled", cls.publish_at <= now),
@@ -125,7 +131,7 @@ class Page(db.Model):
     @property
     def url(self):
         """The public URL path: /news/<slug> for news, /<ancestors>/<slug> for fixed pages."""
-        from flask import url_for
+        from core.pages.urls import url_for
 
         if self.is_news:
             return url_for("pages.news_post", slug=self.slug)

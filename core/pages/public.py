@@ -4,13 +4,14 @@ from datetime import datetime
 from flask import abort, current_app, g, redirect, request
 from flask_babel import to_user_timezone, to_utc
 from flask_login import current_user
-from sqlalchemy import func
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, exists, func, literal_column, select, union_all
+from sqlalchemy.orm import joinedload, selectinload, with_expression
 
 from core.extensions import db
-from core.pages.models import Page, Section, SlugRedirect, Tag
+from core.pages.models import Page, PageGalleryItem, Section, SlugRedirect, Tag
 from core.permissions import user_has_permission
 from core.storage import media_url
+from core.users.models import utcnow
 
 PREVIEW_PERMISSION = "content.edit"
 
@@ -78,29 +79,105 @@ def redirect_from_old_path(path):
     return redirect(old.page.url, code=301)
 
 
+_STATEMENTS = {}
+
+
+def _statement(name, build):
+    """A statement built once per process: its parameters are bound at execution. Building one
+    costs more than SQLAlchemy's cached compilation of it."""
+    statement = _STATEMENTS.get(name)
+    if statement is None:
+        statement = _STATEMENTS[name] = build()
+    return statement
+
+
+def _shown_page_query(news):
+    """A page with what its template and meta tags show, in one statement: the row with its
+    section, cover and tags joined, and whether it has a gallery (tags are few: a row each costs
+    less than a second statement)."""
+    has_gallery = exists().where(PageGalleryItem.page_id == Page.id)
+    kind = Page.section_id.is_not(None) if news else Page.section_id.is_(None)
+    return (
+        db.select(Page)
+        .where(Page.slug == bindparam("slug"), kind)
+        .options(
+            joinedload(Page.section),
+            joinedload(Page.cover),
+            joinedload(Page.tags),
+            with_expression(Page.has_gallery, has_gallery),
+        )
+    )
+
+
+def find_news_post(slug):
+    """The news post with this slug (visible or not), ready to show, or None."""
+    statement = _statement("news-post", lambda: _shown_page_query(news=True))
+    return db.session.execute(statement, {"slug": slug}).unique().scalar()
+
+
 def find_fixed_page(path):
     slug = path.strip("/").rsplit("/", 1)[-1]
-    page = db.session.scalar(db.select(Page).where(Page.slug == slug, Page.section_id.is_(None)))
+    statement = _statement("fixed-page", lambda: _shown_page_query(news=False))
+    page = db.session.execute(statement, {"slug": slug}).unique().scalar()
     return page if page is not None and page.path == path.strip("/") else None
 
 
+class Neighbour:
+    """A post shown by its title and address only (the previous and next links under a post)."""
+
+    __slots__ = ("id", "title", "slug", "publish_at", "created_at")
+    is_news = True
+
+    def __init__(self, id, title, slug, publish_at, created_at):
+        self.id, self.title, self.slug, self.publish_at, self.created_at = id, title, slug, publish_at, created_at
+
+    @property
+    def display_date(self):
+        return self.publish_at or self.created_at
+
+    @property
+    def url(self):
+        from core.pages.urls import url_for
+
+        return url_for("pages.news_post", slug=self.slug)
+
+
+def _neighbours_statement():
+    """Both neighbours in one statement of plain columns: the older post, then the newer one."""
+    date, page_id = news_date(), bindparam("page_id")
+    same = db.and_(
+        Page.section_id == bindparam("section_id"), Page.id != page_id, Page.visible_filter(bindparam("now"))
+    )
+    columns = (Page.id, Page.title, Page.slug, Page.publish_at, Page.created_at)
+    older = (
+        select(literal_column("0").label("newer"), *columns)
+        .where(same, db.or_(date < bindparam("date"), db.and_(date == bindparam("date"), Page.id < page_id)))
+        .order_by(date.desc(), Page.id.desc())
+        .limit(1)
+        .subquery()
+    )
+    newer = (
+        select(literal_column("1").label("newer"), *columns)
+        .where(same, db.or_(date > bindparam("date"), db.and_(date == bindparam("date"), Page.id > page_id)))
+        .order_by(date, Page.id)
+        .limit(1)
+        .subquery()
+    )
+    return union_all(select(older), select(newer))
+
+
 def neighbours(page):
-    """(older, newer) visible posts of the same section."""
+    """(older, newer) visible posts of the same section, as Neighbour objects (title and address)."""
     if page.section_id is None:
         return None, None
-    # Only titles and addresses are shown: no eager loading of covers and sections.
-    same = db.select(Page).where(Page.section_id == page.section_id, Page.visible_filter(), Page.id != page.id)
-    date = page.display_date
-    older = db.session.scalar(
-        same.order_by(news_date().desc(), Page.id.desc())
-        .where(db.or_(news_date() < date, db.and_(news_date() == date, Page.id < page.id))).limit(1)
+    statement = _statement("neighbours", _neighbours_statement)
+    found = [None, None]
+    rows = db.session.connection().execute(
+        statement, {"section_id": page.section_id, "page_id": page.id, "date": page.display_date, "now": utcnow()}
     )
-    newer = db.session.scalar(
-        same.where(db.or_(news_date() > date, db.and_(news_date() == date, Page.id > page.id)))
-        .order_by(news_date(), Page.id)
-        .limit(1)
-    )
-    return older, newer
+    for newer, *columns in rows:
+        found[newer] = Neighbour(*columns)
+    return found[0], found[1]
 
 
 def visible_children(page):

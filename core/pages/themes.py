@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 import jinja2
-from flask import current_app, g, has_app_context, has_request_context
+from flask import current_app, g, has_request_context
+from flask.globals import _cv_app, _cv_request
 from jinja2.utils import LRUCache
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -56,13 +57,17 @@ class Themes:
         return self._cached
 
     def current(self):
-        """The theme for this request; decided once per request."""
-        if has_request_context() and "_theme" in g:
-            return g._theme
+        """The theme for this request; decided once per request (asked a dozen times a page, so
+        read from the request's g without going through LocalProxy)."""
+        request_context = _cv_request.get(None)
+        if request_context is not None:
+            found = _cv_app.get().g.__dict__.get("_theme")
+            if found is not None:
+                return found
         name = self._stored_choice()
         if not self.exists(name):
             name = self.app.config["THEME"]
-        if has_request_context():
+        if request_context is not None:
             g._theme = name
         return name
 
@@ -83,9 +88,10 @@ def get_themes(app=None):
 
 
 def _current_name():
-    if not has_app_context():
+    app_context = _cv_app.get(None)
+    if app_context is None:
         return None
-    return get_themes().current()
+    return app_context.app.extensions["guildhall.themes"].current()
 
 
 class ThemeLoader(jinja2.BaseLoader):

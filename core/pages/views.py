@@ -20,13 +20,14 @@ from wtforms.validators import DataRequired
 from core import pagecache
 from core.extensions import db
 from core.forms import choice
-from core.pages import blocks, gallery, menus, public, seo
+from core.pages import blocks, gallery, menus, public, seo, urls
 from core.pages.models import STATUSES, Page, Section, Tag
 from core.pages.themes import get_themes
 from core.permissions import public as public_view
 
 log = logging.getLogger(__name__)
 bp = Blueprint("pages", __name__)
+bp.record_once(lambda state: urls.install(state.app))
 
 
 class LanguageForm(FlaskForm):
@@ -48,20 +49,32 @@ def _survives_database_errors(helper, fallback):
     return wrapper
 
 
+def _theme_name():
+    return get_themes().current()
+
+
+def _page_status_label(page):
+    return STATUSES.get(page.status, page.status)
+
+
+# The same functions for every template: built once, not on each render.
+SITE_HELPERS = {
+    "menu_links": _survives_database_errors(menus.menu_links, []),
+    "canonical_url": seo.canonical_url,
+    "absolute_url": seo.absolute_url,
+    "site_description": _survives_database_errors(seo.site_description, ""),
+    "site_contact": _survives_database_errors(seo.site_contact, {}),
+    "cover_url": public.cover_url,
+    "gallery_images": gallery.public_images,
+    "page_status_label": _page_status_label,
+    "month_label": lambda year, month: month_label(year, month),
+    "theme_name": _theme_name,
+}
+
+
 @bp.app_context_processor
 def site_helpers():
-    return {
-        "menu_links": _survives_database_errors(menus.menu_links, []),
-        "canonical_url": seo.canonical_url,
-        "absolute_url": seo.absolute_url,
-        "site_description": _survives_database_errors(seo.site_description, ""),
-        "site_contact": _survives_database_errors(seo.site_contact, {}),
-        "cover_url": public.cover_url,
-        "gallery_images": gallery.public_images,
-        "page_status_label": lambda page: STATUSES.get(page.status, page.status),
-        "month_label": month_label,
-        "theme_name": lambda: get_themes().current(),
-    }
+    return SITE_HELPERS
 
 
 def month_label(year, month):
@@ -126,7 +139,7 @@ def news_index():
 @bp.route("/news/<slug>")
 @public_view
 def news_post(slug):
-    page = db.session.scalar(db.select(Page).where(Page.slug == slug, Page.section_id.is_not(None)))
+    page = public.find_news_post(slug)
     if page is None:
         return public.redirect_from_old_path(f"news/{slug}") or abort(404)
     page, preview = public.shown_or_404(page)

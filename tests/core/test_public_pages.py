@@ -217,3 +217,49 @@ def test_the_public_queries_work_on_every_database(backend_app):
     sitemap = client.get("/sitemap.xml").get_data(as_text=True)
     assert "/news/april" in sitemap and "/news/draft" not in sitemap
     assert client.get("/%00").status_code == 404 and client.get("/news/%00").status_code == 404
+
+
+def test_a_news_post_is_read_in_a_fixed_few_statements(app_factory):
+    """Without the page cache a news post costs the page (with its section, cover and tags) and
+    its neighbours, plus the gallery when it has one; never a statement per tag or picture."""
+    from sqlalchemy import event
+
+    from core.pages.models import PageGalleryItem
+
+    app = app_factory(PAGE_CACHE=False, PLUGIN_STATE_TTL=300)
+    with app.app_context():
+        news = make_section()
+        make_page("质量月活动启动", slug="zhiliangyue", section=news, days_ago=3)
+        make_page("质量奖评审结果公布", slug="zhiliangjiang", section=news, days_ago=1, cover=make_cover(),
+                  summary="第十届质量奖评审结果", tags=["质量奖", "质量月", "评审"])
+        make_page("标准化培训通知", slug="peixun", section=news, days_ago=0)
+        shown = make_page("活动照片", slug="zhaopian", section=news, days_ago=2, tags=["质量月"])
+        for position in (1, 2, 3):
+            picture = make_cover(alt=f"现场照片{position}")
+            db.session.add(PageGalleryItem(page_id=shown.id, media_id=picture.id, position=position))
+        db.session.commit()
+        engine = db.engine
+    # Each request in its own app context and database session, as on a server.
+    client = app.test_client()
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    def statements_for(path):
+        html_of(client.get(path))  # the first visit reads the settings and menus kept until content changes
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            html = html_of(client.get(path))
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return html, len(statements)
+
+    html, number = statements_for("/news/zhiliangjiang")
+    assert number <= 2, statements
+    assert "评审" in html and 'rel="prev" href="/news/zhaopian"' in html and 'rel="next" href="/news/peixun"' in html
+    assert 'href="/section/yaowen/"' in html and 'alt="颁奖现场"' in html and 'class="gallery"' not in html
+    html, number = statements_for("/news/zhaopian")
+    assert number <= 3, statements
+    assert html.count('class="gallery-item"') == 3 and 'alt="现场照片3"' in html
