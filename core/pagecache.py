@@ -43,7 +43,7 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event, func
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
-from werkzeug.http import HTTP_STATUS_CODES, http_date
+from werkzeug.http import HTTP_STATUS_CODES, http_date, parse_cookie
 
 from core.extensions import db
 from core.web import SECURITY_HEADERS
@@ -590,6 +590,7 @@ class HitLane:
         self._sessions = {}  # cookie -> (session, checked at)
         self._tokens = {}  # raw CSRF token -> (signed token, signed at)
         self._headers = {}  # (etag, stored at, status) -> the hit's headers but Date and Content-Length
+        self._routes = {}  # (method, scheme, host, ..., path) -> (endpoint or None, host_url)
 
     def __call__(self, environ, start_response):
         try:
@@ -605,24 +606,25 @@ class HitLane:
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or "HTTP_AUTHORIZATION" in environ:
             return None
         app = self.app
-        request_ = app.request_class(environ)
-        path = request_.path
+        path = "/" + _wsgi_text(environ.get("PATH_INFO") or "").lstrip("/")  # as werkzeug's request.path
         if "\x00" in path or _never_cached_path(path):
             return None
-        page = _page_number(request_.args, request_.query_string)
-        if page is None or app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request_.cookies:
+        query = environ.get("QUERY_STRING", "")
+        page = _page_number(app.request_class(environ).args, query) if query else ""
+        cookies = parse_cookie(environ.get("HTTP_COOKIE") or "")
+        if page is None or app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in cookies:
             return None
-        saved = self._session(request_)
+        saved = self._session(cookies)
         if saved is None or "_user_id" in saved or "_flashes" in saved:
             return None
-        endpoint = self._endpoint(request_)
+        endpoint, host_url = self._route(environ, path)
         if endpoint is None:
             return None
         chosen = saved.get("lang")
         locale = chosen if chosen in app.config["LANGUAGES"] else app.config["BABEL_DEFAULT_LOCALE"]
         cache = app.extensions[EXTENSION]
         with app.app_context():
-            key = _key(cache, request_.host_url, path, page, locale)
+            key = _key(cache, host_url, path, page, locale)
             entry = cache.store.get(key)
         if entry is None:
             environ[LANE_MISSED] = key
@@ -661,7 +663,7 @@ class HitLane:
 
         return answer
 
-    def _session(self, request_):
+    def _session(self, cookies):
         """The visitor's session as Flask would load it; None when Flask must decide."""
         from flask.sessions import SecureCookieSessionInterface
         from itsdangerous import BadSignature
@@ -669,7 +671,7 @@ class HitLane:
         app = self.app
         if type(app.session_interface) is not SecureCookieSessionInterface:
             return None
-        raw = request_.cookies.get(app.config["SESSION_COOKIE_NAME"])
+        raw = cookies.get(app.config["SESSION_COOKIE_NAME"])
         if not raw:
             return {}
         now = time.monotonic()
@@ -686,6 +688,18 @@ class HitLane:
             return None  # Flask would send the cookie again with this answer
         _remember(self._sessions, raw, (saved, now))
         return saved
+
+    def _route(self, environ, path):
+        """(endpoint or None, the request's host_url), kept per host and path: the URL rules do not
+        change once the app serves."""
+        where = (environ.get("REQUEST_METHOD"), environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"),
+                 environ.get("SERVER_NAME"), environ.get("SERVER_PORT"), environ.get("SCRIPT_NAME", ""), path)
+        found = self._routes.get(where)
+        if found is None:
+            request_ = self.app.request_class(environ)
+            found = (self._endpoint(request_), request_.host_url)  # an untrusted host raises: Flask answers
+            _remember(self._routes, where, found)
+        return found
 
     def _endpoint(self, request_):
         """The endpoint this address routes to, or None: no route, a redirect, or a view that is
@@ -722,6 +736,11 @@ class HitLane:
 LANE_MEMORY_SECONDS = 30
 LANE_MEMORY_ENTRIES = 10_000
 CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_RANGE")
+
+
+def _wsgi_text(value):
+    """A WSGI string (the URL's bytes as latin-1) as text, the way werkzeug decodes it."""
+    return value.encode("latin-1").decode("utf-8", "replace")
 
 
 def _remember(memory, key, value):

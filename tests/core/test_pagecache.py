@@ -6,6 +6,7 @@ from datetime import timedelta, timezone
 import pytest
 from flask import make_response, render_template_string
 from sqlalchemy import text
+from werkzeug.exceptions import SecurityError
 
 from core import pagecache
 from core.extensions import db
@@ -475,3 +476,24 @@ def test_hits_are_counted_under_their_endpoint_in_the_metrics(probe_app):
     body = b"".join(probe_app.wsgi_app(environ, lambda status, headers, exc_info=None: answered.append(dict(headers))))
     assert answered[0]["X-Cache"] == "HIT" and b'id="titles"' in body
     assert environ[pagecache.ENDPOINT_KEY] == "probe"
+
+
+def test_the_lane_serves_addresses_in_chinese_and_refuses_untrusted_hosts(app_factory):
+    app = with_probe(app_factory(TRUSTED_HOSTS=["localhost"]))
+
+    @app.route("/探针")
+    @public
+    def probe_in_chinese():
+        return render_template_string(PROBE, titles=["中文地址"])
+
+    with app.app_context():
+        flask_requests = counting_flask_requests(app)
+        client = app.test_client()
+        for _ in range(3):
+            page = client.get("/%E6%8E%A2%E9%92%88")
+        assert page.headers["X-Cache"] == "HIT" and titles(page) == "中文地址"
+        assert len(flask_requests) == 1  # the lane's key is the one Flask stored under
+        # Another host is Flask's to refuse (a 400; the test client raises it), never the lane's to serve.
+        with pytest.raises(SecurityError):
+            client.get("/%E6%8E%A2%E9%92%88", headers={"Host": "evil.example"})
+        db.session.remove()
