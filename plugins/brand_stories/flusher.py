@@ -11,7 +11,9 @@ nothing acknowledged to a phone is lost.
 """
 from __future__ import annotations
 
-from sqlalchemy import and_, insert, select, update
+from collections import defaultdict
+
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.users.models import utcnow
@@ -42,33 +44,50 @@ def _lock_mark(conn, stream: str) -> str:
     return conn.execute(select(marks.c.last_applied_id).where(marks.c.stream == stream)).scalar()
 
 
-def _add(conn, table, where, hearts: int, scoring: int, **key) -> None:
-    done = conn.execute(update(table).where(where).values(hearts=table.c.hearts + hearts,
-                                                          scoring=table.c.scoring + scoring)).rowcount
-    if not done:
-        conn.execute(insert(table).values(hearts=hearts, scoring=scoring, **key))
+def _upserts(dialect: str):
+    """(totals, viewers, batch records): statements for executemany, built once per dialect. The
+    counters add to an existing row or create it; a batch id Redis has forgotten (after its
+    day-long memory) may come back: its first record stays."""
+    found = _UPSERTS.get(dialect)
+    if found is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        statements = []
+        for table, key in ((totals, ["session_id", "entry_id"]), (viewer_likes, ["session_id", "entry_id", "viewer"])):
+            add = dialect_insert(table)
+            statements.append(add.on_conflict_do_update(index_elements=key, set_={
+                "hearts": table.c.hearts + add.excluded.hearts, "scoring": table.c.scoring + add.excluded.scoring}))
+        statements.append(dialect_insert(batches).on_conflict_do_nothing(
+            index_elements=[batches.c.session_id, batches.c.viewer, batches.c.batch_id]))
+        found = _UPSERTS[dialect] = tuple(statements)
+    return found
 
 
-def _insert_once(conn):
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    return dialect_insert(batches).on_conflict_do_nothing(
-        index_elements=[batches.c.session_id, batches.c.viewer, batches.c.batch_id])
+_UPSERTS: dict = {}
 
 
-def apply_delta(conn, delta) -> None:
-    _add(conn, totals, and_(totals.c.session_id == delta.session_id, totals.c.entry_id == delta.entry_id),
-         delta.hearts, delta.scoring, session_id=delta.session_id, entry_id=delta.entry_id)
-    _add(conn, viewer_likes, and_(viewer_likes.c.session_id == delta.session_id,
-                                  viewer_likes.c.entry_id == delta.entry_id, viewer_likes.c.viewer == delta.viewer),
-         delta.hearts, delta.scoring, session_id=delta.session_id, entry_id=delta.entry_id, viewer=delta.viewer)
-    # A batch id Redis has forgotten (after its day-long memory) may come back: the first record stays.
-    conn.execute(_insert_once(conn).values(
-        session_id=delta.session_id, entry_id=delta.entry_id, viewer=delta.viewer, batch_id=delta.batch_id,
-        count=delta.hearts, hearts=delta.hearts, scoring=delta.scoring, version=delta.version, at_ms=delta.at_ms,
-        network=delta.network))
+def apply_deltas(conn, deltas) -> None:
+    """Add the deltas to the counters: one executemany per table, the counters summed per row first."""
+    if not deltas:
+        return
+    by_entry, by_viewer = defaultdict(lambda: [0, 0]), defaultdict(lambda: [0, 0])
+    for delta in deltas:
+        for sums in (by_entry[(delta.session_id, delta.entry_id)],
+                     by_viewer[(delta.session_id, delta.entry_id, delta.viewer)]):
+            sums[0] += delta.hearts
+            sums[1] += delta.scoring
+    add_totals, add_viewers, record_batches = _upserts(conn.dialect.name)
+    # Rows in key order: two transactions touching the same rows take their locks in the same order.
+    conn.execute(add_totals, [{"session_id": sid, "entry_id": eid, "hearts": hearts, "scoring": scoring}
+                              for (sid, eid), (hearts, scoring) in sorted(by_entry.items())])
+    conn.execute(add_viewers, [{"session_id": sid, "entry_id": eid, "viewer": viewer, "hearts": hearts,
+                                "scoring": scoring} for (sid, eid, viewer), (hearts, scoring) in sorted(by_viewer.items())])
+    conn.execute(record_batches, [
+        {"session_id": delta.session_id, "entry_id": delta.entry_id, "viewer": delta.viewer, "batch_id": delta.batch_id,
+         "count": delta.hearts, "hearts": delta.hearts, "scoring": delta.scoring, "version": delta.version,
+         "at_ms": delta.at_ms, "network": delta.network} for delta in deltas])
 
 
 def flush_round(engine, ledger, consumer: str, *, before_commit=None) -> tuple[int, int]:
@@ -82,8 +101,7 @@ def flush_round(engine, ledger, consumer: str, *, before_commit=None) -> tuple[i
         if not deltas:
             return 0, 0
         to_apply, last = unapplied(deltas, last_applied)
-        for delta in to_apply:
-            apply_delta(conn, delta)
+        apply_deltas(conn, to_apply)
         conn.execute(update(marks).where(marks.c.stream == ledger.stream)
                      .values(last_applied_id=last, flushed_at=utcnow()))
         if before_commit is not None:
