@@ -218,7 +218,9 @@ class LiveRuntime:
                     versions = conn.execute(select(table.c.id, table.c.version).where(table.c.id.in_(watched))).all()
                 for session_id, version in versions:
                     if version > self.fanout.channel(session_id).version:
-                        self.publish_now(session_id)
+                        # Through the coalescer: a like counted here is also behind the channel until
+                        # its own publish, and publishing it twice would double the frames streamed.
+                        self.publisher.poke(session_id)
             except Exception:  # logged; the next round tries again
                 log.exception("brand_stories: watching the database for live changes failed")
 
