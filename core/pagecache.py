@@ -487,6 +487,8 @@ def _never_cached_path(path):
 
 
 def _serve_from_cache():
+    if request.environ.get(LANE_FAILED):  # each attempt would wait out the connect timeout again
+        return None
     cache = get_cache()
     try:
         key = _cache_key(cache)
@@ -570,6 +572,7 @@ def _store_in_cache(response):
 # -- answering hits before Flask ------------------------------------------------------
 
 LANE_MISSED = "guildhall.pagecache.missed"  # environ: the key HitLane looked up in vain
+LANE_FAILED = "guildhall.pagecache.failed"  # environ: HitLane could not reach the database
 ENDPOINT_KEY = "guildhall.endpoint"  # environ: what metrics name a request by (core.observability reads it)
 
 
@@ -595,6 +598,10 @@ class HitLane:
     def __call__(self, environ, start_response):
         try:
             answer = self._hit(environ)
+        except SQLAlchemyError:  # the database is unreachable: Flask answers 503 without trying the cache again
+            log.debug("page cache lane handed a request on", exc_info=True)
+            environ[LANE_FAILED] = True
+            answer = None
         except Exception:  # the Flask path meets the same trouble and answers it properly
             log.debug("page cache lane handed a request on", exc_info=True)
             answer = None
