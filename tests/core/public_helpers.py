@@ -75,3 +75,22 @@ def meta(html, key):
 def in_english(client):
     assert client.post("/language", data={"lang": "en"}).status_code == 302
     return client
+
+
+def make_scoped_editor(app, permission, email="club@example.org"):
+    """A member whose only editing right is ``permission`` (a scope, core.pages.service.edit_scopes)."""
+    from flask_babel import lazy_gettext as _l
+
+    from core.contrib import Permission
+    from core.permissions import register_permissions
+    from core.users.models import Role, RolePermission
+    from tests.conftest import make_user
+
+    register_permissions(app, [Permission(permission, _l("Edit the club's pages"), ("admin",))])
+    role = Role(name="club-editor", title="Club editor", grants=[RolePermission(permission=permission, granted=True)])
+    db.session.add(role)
+    db.session.commit()
+    scoped = make_user("member", email=email)
+    scoped.roles.append(role)
+    db.session.commit()
+    return scoped

@@ -3,17 +3,13 @@ see, the page cache, scoped editors; and previews for scoped editors."""
 import re
 
 import pytest
-from flask_babel import lazy_gettext as _l
 
 from core import pagecache
-from core.contrib import Permission
 from core.extensions import db
 from core.pages.models import Page, PageGalleryItem, Setting
-from core.permissions import register_permissions
 from core.storage.models import Media
-from core.users.models import Role, RolePermission
 from tests.conftest import make_user, with_plugins
-from tests.core.public_helpers import html_of, make_cover, make_page, make_section
+from tests.core.public_helpers import html_of, make_cover, make_page, make_scoped_editor, make_section
 from tests.core.test_admin_access import signed_in
 
 SCOPE = "club.edit"
@@ -204,13 +200,7 @@ def test_cached_public_page_follows_the_gallery(app, client, editor, post, image
 @pytest.fixture
 def club(app, users):
     """A committee's editor (the committee's permission only), its news section and other content."""
-    register_permissions(app, [Permission(SCOPE, _l("Edit the club's pages"), ("admin",))])
-    role = Role(name="club-editor", title="Club editor", grants=[RolePermission(permission=SCOPE, granted=True)])
-    db.session.add(role)
-    db.session.commit()
-    scoped = make_user("member", email="club@example.org")
-    scoped.roles.append(role)
-    db.session.commit()
+    scoped = make_scoped_editor(app, SCOPE)
     club_news = make_section("club-news", title="俱乐部动态", edit_permission=SCOPE)
     other_news = make_section("yao-wen", title="要闻")
     return dict(

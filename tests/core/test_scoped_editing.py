@@ -1,15 +1,10 @@
 """Scoped editing: a section or a page subtree root carrying an edit_permission lets the holders of
 that permission (without content.edit) edit exactly that content in the admin, and nothing else."""
 import pytest
-from flask_babel import lazy_gettext as _l
 
-from core.contrib import Permission
 from core.extensions import db
 from core.pages.models import Page, Section
-from core.permissions import register_permissions
-from core.users.models import Role, RolePermission
-from tests.conftest import make_user
-from tests.core.public_helpers import make_page, make_section
+from tests.core.public_helpers import make_page, make_scoped_editor, make_section
 from tests.core.test_admin_access import signed_in
 
 SCOPE = "club.edit"
@@ -17,13 +12,7 @@ SCOPE = "club.edit"
 
 @pytest.fixture
 def world(app, users):
-    register_permissions(app, [Permission(SCOPE, _l("Edit the club's pages"), ("admin",))])
-    role = Role(name="club-editor", title="Club editor", grants=[RolePermission(permission=SCOPE, granted=True)])
-    db.session.add(role)
-    db.session.commit()
-    scoped = make_user("member", email="club@example.org")
-    scoped.roles.append(role)
-    db.session.commit()
+    scoped = make_scoped_editor(app, SCOPE)
     club_news = make_section("club-news", title="俱乐部动态", edit_permission=SCOPE)
     other_news = make_section("yao-wen", title="要闻")
     root = make_page("俱乐部", slug="club", edit_permission=SCOPE)

@@ -184,15 +184,20 @@ def test_a_members_only_final_refuses_anonymous_taps_and_counts_members(app, wor
     assert totals(session) == {first.id: (8, 1)}
 
 
+def open_budgeted_window():
+    """A final allowing 2 batches a minute per viewer and 3 per address, its first window open."""
+    from .conftest import make_final
+
+    _final, _competition, sessions, entries, _orgs = make_final(viewer_batches_per_minute=2, ip_batches_per_minute=3)
+    session = sessions[0]
+    live.open_window(session, session.slots[0], None)
+    return session, entries[0][0]
+
+
 def test_rate_limits_refuse_taps_beyond_them_with_retry_after(app_factory):
     app = app_factory(RATELIMIT_ENABLED=True)
     with app.app_context():
-        from .conftest import make_final
-
-        final, _competition, sessions, entries, _orgs = make_final(viewer_batches_per_minute=2,
-                                                                   ip_batches_per_minute=3)
-        session, first = sessions[0], entries[0][0]
-        live.open_window(session, session.slots[0], None)
+        session, first = open_budgeted_window()
         phones = [audience(app, session) for _ in range(2)]
         assert [tap(phones[0], session, first, 1, f"p0-b{i:05d}").status_code for i in range(3)] == [200, 200, 429]
         limited = tap(phones[0], session, first, 1, "p0-b00009")
@@ -488,12 +493,7 @@ def test_the_lean_lane_refuses_taps_beyond_the_budgets_with_retry_after(app_fact
 
     app = app_factory(RATELIMIT_ENABLED=True)
     with app.app_context():
-        from .conftest import make_final
-
-        _final, _competition, sessions, entries, _orgs = make_final(viewer_batches_per_minute=2,
-                                                                    ip_batches_per_minute=3)
-        session, first = sessions[0], entries[0][0]
-        live.open_window(session, session.slots[0], None)
+        session, first = open_budgeted_window()
         api = app.test_client()
         tokens = [api.post("/api/v1/live/devices").get_json()["device_token"] for _ in range(2)]
         handled_by_flask = []
