@@ -241,6 +241,10 @@ class PluginHost:
     def enabled_names(self):
         return set(self._enabled())
 
+    def enabled_set(self):
+        """The enabled plugins as a frozenset, kept until something changes (a cheap key part)."""
+        return self._enabled()
+
     def _enabled(self):
         """The enabled plugins, worked out again only when the stored states, the loaded plugins
         or the configuration change (every like and every cached page asks)."""

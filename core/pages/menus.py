@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from flask import g, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
@@ -45,7 +46,9 @@ class MenuLink:
 
     @property
     def current(self):
-        path = request.path
+        return self.is_current(request.path)
+
+    def is_current(self, path):
         return self.url == path or (self.url not in ("/", "") and path.startswith(self.url.rstrip("/") + "/"))
 
 
@@ -158,18 +161,25 @@ def arranged(menu):
 
 
 def menu_links(menu):
-    """The links of one menu for the current visitor (cached for the request)."""
+    """The links of one menu for the current visitor (cached for the request; for anonymous
+    visitors, who all see the same links, kept like the menus' rows until the content changes)."""
     cache = g.setdefault("_menu_links", {})
-    if menu in cache:
-        return cache[menu]
+    if menu not in cache:
+        if current_user.is_authenticated:
+            cache[menu] = _visitor_links(menu)
+        else:
+            key = ("menu-links", menu, str(get_locale()), get_host().enabled_set())
+            cache[menu] = pagecache.memo(key, lambda: _visitor_links(menu))
+    return cache[menu]
+
+
+def _visitor_links(menu):
     has_rows, entries, placed = arranged(menu)
     offered_here = nav_items(get_host(), menu)
     if not has_rows:
-        cache[menu] = default_links(menu, offered_here)
-        return cache[menu]
+        return default_links(menu, offered_here)
     offered = offered_entries() if any(isinstance(entry, PluginSlot) for entry in entries) else {}
     links = [entry if isinstance(entry, MenuLink) else fill_slot(entry, offered) for entry in entries]
     links = [link for link in links if link]
     links += [link for link in (_plugin_link(nav) for nav in offered_here if entry_key(nav) not in placed) if link]
-    cache[menu] = links
     return links

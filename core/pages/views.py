@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired
 from core import pagecache
 from core.extensions import db
 from core.forms import choice
-from core.pages import blocks, gallery, menus, public, seo, urls
+from core.pages import blocks, chrome, gallery, menus, public, seo, urls
 from core.pages.models import STATUSES, Page, Section, Tag
 from core.pages.themes import get_themes
 from core.permissions import public as public_view
@@ -69,6 +69,8 @@ SITE_HELPERS = {
     "page_status_label": _page_status_label,
     "month_label": lambda year, month: month_label(year, month),
     "theme_name": _theme_name,
+    "site_chrome": chrome.site_chrome,
+    "language_next": chrome.language_next,
 }
 
 
