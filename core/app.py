@@ -1,6 +1,8 @@
 """The application factory: config -> extensions -> plugin host -> blueprints."""
 import os
+from inspect import CO_COROUTINE
 from pathlib import Path
+from types import FunctionType, MethodType
 
 import jinja2
 from flask import Flask
@@ -16,9 +18,24 @@ ROOT = Path(__file__).resolve().parent.parent
 CORE_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+class GuildhallFlask(Flask):
+    """Flask, answering ``ensure_sync`` for plain functions without inspect's general checks:
+    Flask asks it for every hook and view of every request (about 16 times a page)."""
+
+    def ensure_sync(self, func):
+        plain = func.__func__ if type(func) is MethodType else func
+        if (
+            type(plain) is FunctionType
+            and not plain.__code__.co_flags & CO_COROUTINE
+            and "_is_coroutine_marker" not in plain.__dict__  # inspect.markcoroutinefunction (3.12+)
+        ):
+            return func
+        return super().ensure_sync(func)
+
+
 def create_app(config=None, instance_path=None):
     instance_path = instance_path or os.environ.get("GUILDHALL_INSTANCE_PATH") or ROOT / "instance"
-    app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=True)
+    app = GuildhallFlask(__name__, instance_path=str(instance_path), instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     load_config(app, config)
 

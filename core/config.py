@@ -58,6 +58,8 @@ class Defaults:
     SITE_NAME = "深圳市质量协会"
     SECRET_KEY = None  # generated into the instance folder on first run
     SQLALCHEMY_DATABASE_URI = None  # sqlite:///<instance>/guildhall.db unless configured
+    # pool_pre_ping: a SELECT 1 before each checkout replaces connections a database server dropped.
+    # SQLite opens a local file that cannot drop them, so it goes without (load_config below).
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # PostgreSQL: an unreachable server fails a request in seconds (503), not psycopg's 130 s default.
     DATABASE_CONNECT_TIMEOUT = 3  # seconds to open a connection (libpq's minimum is 2)
@@ -207,6 +209,14 @@ def server_engine_options(config):
     return options
 
 
+def sqlite_engine_options(options):
+    """The default options without pool_pre_ping: a ping costs a query (and a GIL hand-off) per
+    request and finds nothing to replace in a local file. Options an instance sets are kept."""
+    if options is Defaults.SQLALCHEMY_ENGINE_OPTIONS:
+        return {key: value for key, value in options.items() if key != "pool_pre_ping"}
+    return options
+
+
 def load_config(app, overrides=None):
     app.config.from_object(Defaults)
     app.config.from_pyfile("config.py", silent=True)
@@ -224,6 +234,8 @@ def load_config(app, overrides=None):
         app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": 1, "socket_connect_timeout": 1})
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = server_engine_options(app.config)
+    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite_engine_options(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
     if app.config["REGISTRATION_MODE"] not in {"open", "invite", "closed"}:
         raise ValueError("REGISTRATION_MODE must be open, invite or closed")
     if app.config["STORAGE_BACKEND"] not in {"local", "s3"}:

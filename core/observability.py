@@ -75,6 +75,8 @@ class RequestObserver:
 def readable_path(raw):
     """The path as people typed it (WSGI hands over the URL's bytes as latin-1 text), with any
     control character escaped: a %0A in a URL must not start a new line in a text log."""
+    if raw.isascii() and raw.isprintable():  # the common case, the same in latin-1 and UTF-8
+        return raw
     try:
         path = raw.encode("latin-1").decode("utf-8", "replace")
     except UnicodeError:

@@ -4,7 +4,9 @@ import os
 from functools import lru_cache
 
 from babel import Locale
-from flask import current_app, g, has_request_context, render_template, request, send_from_directory, session
+from flask import current_app, g, render_template, request, send_from_directory
+from flask.globals import _cv_request
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -54,6 +56,45 @@ SECURITY_HEADERS = (
     ("X-Frame-Options", "DENY"),
     ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
 )
+_SECURITY_HEADERS_LOWER = tuple((name, name.lower(), value) for name, value in SECURITY_HEADERS)
+
+
+def add_security_headers(response):
+    """SECURITY_HEADERS, except those the view set itself; private, no-store for a signed-in user."""
+    headers = response.headers
+    present = {name.lower() for name, _value in headers.items()}
+    for name, lower, value in _SECURITY_HEADERS_LOWER:
+        if lower not in present:
+            headers.add(name, value)
+    if "cache-control" not in present and current_user._get_current_object().is_authenticated:
+        headers.add("Cache-Control", "private, no-store")
+    return response
+
+
+def install_session_interface(app):
+    """Flask's signed-cookie sessions, with the signing serializer built once per key set.
+
+    Flask builds a new serializer for opening and again for saving every session; building one
+    serializes an empty dict to learn its type. This one is kept while SECRET_KEY and
+    SECRET_KEY_FALLBACKS stay the same (a rotated key builds a new one). The interface stays a
+    plain SecureCookieSessionInterface (its own instance for this app): the page cache's lane
+    reads session cookies itself only for that exact type."""
+    interface = SecureCookieSessionInterface()
+    build = interface.get_signing_serializer
+    kept = {}
+
+    def get_signing_serializer(app):
+        key = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        serializer = kept.get(key)
+        if serializer is None:
+            serializer = build(app)
+            if serializer is not None:
+                kept.clear()
+                kept[key] = serializer
+        return serializer
+
+    interface.get_signing_serializer = get_signing_serializer
+    app.session_interface = interface
 
 
 def configure_sqlite(app):
@@ -72,15 +113,18 @@ def configure_sqlite(app):
 
 
 def select_locale():
-    if not has_request_context():  # CLI and background work: no session, no user
+    context = _cv_request.get(None)  # asked several times a page: one context lookup, not one per proxy
+    if context is None:  # CLI and background work: no session, no user
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    languages = current_app.config["LANGUAGES"]
-    chosen = session.get("lang")
+    config = context.app.config
+    languages = config["LANGUAGES"]
+    chosen = context.session.get("lang")
     if chosen in languages:
         return chosen
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    user = current_user._get_current_object()
+    if user and user.is_authenticated and user.locale in languages:
+        return user.locale
+    return config["BABEL_DEFAULT_LOCALE"]
 
 
 @lru_cache(maxsize=32)
@@ -155,16 +199,10 @@ def init_app(app, host):
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
+    install_session_interface(app)
     app.before_request(host.gate_request)
     sanitize.init_app(app)  # refuses to start without the configured backend; `sanitize` filter
-
-    @app.after_request
-    def security_headers(response):
-        for name, value in SECURITY_HEADERS:
-            response.headers.setdefault(name, value)
-        if current_user and current_user.is_authenticated:
-            response.headers.setdefault("Cache-Control", "private, no-store")
-        return response
+    app.after_request(add_security_headers)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
