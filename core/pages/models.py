@@ -86,7 +86,7 @@ class Page(db.Model):
     gallery = db.relationship(
         "PageGalleryItem", back_populates="page", cascade="all, delete-orphan", order_by="PageGalleryItem.position"
     )
-    # Whether the page has a gallery, when the query that loaded it asked (core.pages.public.find_news_post);
+    # Whether the page has a gallery, when the query that loaded it asked (core.pages.public.find_fixed_page);
     # None otherwise. Spares the gallery query on the many pages that have none.
     has_gallery = query_expression()
 

@@ -1,5 +1,6 @@
 """What visitors may see of pages and news: queries, previews, archives, old addresses."""
 from datetime import datetime
+from functools import cached_property
 
 from flask import abort, current_app, g, redirect, request
 from flask_babel import to_user_timezone, to_utc
@@ -8,9 +9,11 @@ from sqlalchemy import bindparam, exists, func, literal_column, select, union_al
 from sqlalchemy.orm import joinedload, selectinload, with_expression
 
 from core.extensions import db
-from core.pages.models import Page, PageGalleryItem, Section, SlugRedirect, Tag
+from core.pages import gallery
+from core.pages.models import Page, PageGalleryItem, Section, SlugRedirect, Tag, page_tags
 from core.permissions import user_has_permission
 from core.storage import media_url
+from core.storage.models import Media
 from core.users.models import utcnow
 
 PREVIEW_PERMISSION = "content.edit"
@@ -91,15 +94,14 @@ def _statement(name, build):
     return statement
 
 
-def _shown_page_query(news):
-    """A page with what its template and meta tags show, in one statement: the row with its
+def _fixed_page_query():
+    """A fixed page with what its template and meta tags show, in one statement: the row with its
     section, cover and tags joined, and whether it has a gallery (tags are few: a row each costs
-    less than a second statement)."""
+    less than a second statement). An ORM Page: its template walks the tree (parent, children)."""
     has_gallery = exists().where(PageGalleryItem.page_id == Page.id)
-    kind = Page.section_id.is_not(None) if news else Page.section_id.is_(None)
     return (
         db.select(Page)
-        .where(Page.slug == bindparam("slug"), kind)
+        .where(Page.slug == bindparam("slug"), Page.section_id.is_(None))
         .options(
             joinedload(Page.section),
             joinedload(Page.cover),
@@ -109,15 +111,125 @@ def _shown_page_query(news):
     )
 
 
+class Record:
+    """Plain values read from a row, as attributes: what a template shows of a news post's
+    section, cover or tag. Read-only in spirit: nothing tracks changes, nothing is saved."""
+
+    def __init__(self, values):
+        self.__dict__.update(values)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} {self.__dict__.get('id')}>"
+
+
+class SectionRecord(Record):
+    display_title = Section.display_title
+
+
+class MediaRecord(Record):
+    shows_on_pages = Media.shows_on_pages
+
+
+class NewsPost(Record):
+    """A news post as its page shows it (find_news_post): every column of the post, its section,
+    cover and tags (Record objects) and whether it has a gallery, read with plain columns in one
+    statement - no ORM instances, identity map or change tracking. Offers what Page offers the
+    templates and meta tags (url, display_date, is_visible, section.display_title, ...); the author
+    and the gallery items are read when asked, like the relationships. Never edit or save one:
+    editors work on core.pages.models.Page."""
+
+    is_news = Page.is_news
+    url = Page.url
+    display_date = Page.display_date
+    is_visible = Page.is_visible
+
+    @cached_property
+    def author(self):
+        from core.users.models import User
+
+        return db.session.get(User, self.author_id) if self.author_id is not None else None
+
+    @cached_property
+    def gallery(self):
+        return db.session.scalars(
+            select(PageGalleryItem)
+            .where(PageGalleryItem.page_id == self.id)
+            .options(joinedload(PageGalleryItem.media))
+            .order_by(PageGalleryItem.position)
+        ).all()
+
+
+_PAGE, _SECTION, _TAG = Page.__table__, Section.__table__, Tag.__table__
+_COVER = Media.__table__.alias("cover")
+
+
+def _news_post_statement():
+    """The post, its section, cover and whether it has a gallery, with its tags joined: a row per
+    tag (tags are few: a row each costs less than a second statement), in the tags' order."""
+    has_gallery = exists().where(PageGalleryItem.page_id == _PAGE.c.id)
+    joined = (
+        _PAGE.outerjoin(_SECTION, _SECTION.c.id == _PAGE.c.section_id)
+        .outerjoin(_COVER, _COVER.c.id == _PAGE.c.cover_id)
+        .outerjoin(page_tags, page_tags.c.page_id == _PAGE.c.id)
+        .outerjoin(_TAG, _TAG.c.id == page_tags.c.tag_id)
+    )
+    return (
+        select(*_PAGE.c, *_SECTION.c, *_COVER.c, *_TAG.c, has_gallery.label("has_gallery"))
+        .select_from(joined)
+        .where(_PAGE.c.slug == bindparam("slug"), _PAGE.c.section_id.is_not(None))
+        .order_by(_TAG.c.name)
+    )
+
+
+def _slices():
+    """(keys, start, end) of the page's, section's, cover's and tag's columns in a row."""
+    spans, start = [], 0
+    for table in (_PAGE, _SECTION, _COVER, _TAG):
+        keys = tuple(column.key for column in table.c)
+        spans.append((keys, start, start + len(keys)))
+        start += len(keys)
+    return spans
+
+
+_SPANS = _slices()
+
+
 def find_news_post(slug):
-    """The news post with this slug (visible or not), ready to show, or None."""
-    statement = _statement("news-post", lambda: _shown_page_query(news=True))
-    return db.session.execute(statement, {"slug": slug}).unique().scalar()
+    """The news post with this slug (visible or not) as a NewsPost ready to show, or None."""
+    statement = _statement("news-post", _news_post_statement)
+    rows = db.session.connection().execute(statement, {"slug": slug}).all()
+    if not rows:
+        return None
+    (page_keys, page_start, page_end), (section_keys, section_start, section_end), \
+        (cover_keys, cover_start, cover_end), (tag_keys, tag_start, tag_end) = _SPANS
+    first = rows[0]
+    post = NewsPost(zip(page_keys, first[page_start:page_end]))
+    post.has_gallery = bool(first[-1])
+    post.section = SectionRecord(zip(section_keys, first[section_start:section_end])) \
+        if first[section_start] is not None else None
+    post.cover = MediaRecord(zip(cover_keys, first[cover_start:cover_end])) if first[cover_start] is not None else None
+    post.tags = [Record(zip(tag_keys, row[tag_start:tag_end])) for row in rows if row[tag_start] is not None]
+    return post
+
+
+def gallery_images(page):
+    """gallery.public_images, also for a NewsPost: the gallery reads the ORM page's state, so a post
+    with a gallery is read once more as a Page, with its gallery and files in the same statement."""
+    if not isinstance(page, NewsPost):
+        return gallery.public_images(page)
+    if not page.has_gallery:
+        return []
+    loaded = db.session.scalars(
+        select(Page)
+        .where(Page.id == page.id)
+        .options(joinedload(Page.gallery).joinedload(PageGalleryItem.media))
+    ).unique().first()
+    return gallery.public_images(loaded) if loaded is not None else []
 
 
 def find_fixed_page(path):
     slug = path.strip("/").rsplit("/", 1)[-1]
-    statement = _statement("fixed-page", lambda: _shown_page_query(news=False))
+    statement = _statement("fixed-page", _fixed_page_query)
     page = db.session.execute(statement, {"slug": slug}).unique().scalar()
     return page if page is not None and page.path == path.strip("/") else None
 
