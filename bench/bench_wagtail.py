@@ -48,7 +48,7 @@ VENV_BIN = Path(sys.executable).parent
 # page, a cost that would weigh far more on the cheap pages than on Wagtail's and flatten the ratios.
 # gthread keeps connections open; 4 threads a worker is enough because the pages wait on no I/O
 # but SQLite's (the GIL lets one thread run at a time, more threads only add switching).
-GUNICORN_ARGS = ["-k", "gthread", "--threads", "4", "--timeout", "30", "--graceful-timeout", "10",
+GUNICORN_ARGS = ["-k", "gthread", "--timeout", "30", "--graceful-timeout", "10",
                  "--keep-alive", "5", "--backlog", "4096"]
 SLUG = "shi-chang-zhi-liang-xin-yong-ping-jia"  # plain paragraphs: no table, heading or picture in its body
 GOALS = {"no cache": 5.0, "cache": 15.0}  # issue 8: Guildhall / Wagtail requests per second
@@ -389,6 +389,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=4, help="alternating rounds (default 4)")
     parser.add_argument("--clients", type=int, default=16, help="keep-alive clients (default 16)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for every server (default 2)")
+    parser.add_argument("--threads", type=int, default=4, help="gthread threads per worker for every server (default 4)")
     parser.add_argument("--profile", action="store_true", help="profile the uncached page even if the goals are met")
     parser.add_argument("--profile-requests", type=int, default=300)
     parser.add_argument("--top", type=int, default=25, help="rows of the profile")
@@ -398,7 +399,7 @@ def main():
 
     started = time.time()
     version = ensure_wagtail_venv()
-    command = GUNICORN_ARGS + ["-w", str(args.workers)]
+    command = GUNICORN_ARGS + ["-w", str(args.workers), "--threads", str(args.threads)]
     print(f"bench_wagtail: gunicorn {' '.join(command)}; {args.clients} keep-alive clients; {args.seconds:g} s "
           f"per variant in {args.rounds} alternating rounds; Wagtail {version}; {os.cpu_count()} CPUs; "
           f"load average {os.getloadavg()[0]:.1f}", flush=True)
