@@ -51,7 +51,8 @@ def language_next():
 def site_chrome(context, name):
     """The header or footer template `name`, for this request."""
     environment = context.environment
-    if current_user.is_authenticated or not _is_shared(environment, name):
+    if current_user.is_authenticated or environment.auto_reload or not _is_shared(environment, name):
+        # (auto_reload: while templates are being edited, debug mode, every page shows the edit)
         return _render(environment, name, context.get_all())
     html = pagecache.memo(("chrome", name, *_shared_state(context)), lambda: _render_shared(environment, name, context))
     if CSRF_HOLE in html:

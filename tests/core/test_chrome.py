@@ -122,3 +122,9 @@ def test_a_theme_header_that_reads_the_request_is_rendered_for_every_request(sit
     assert '<header class="probe">/news/</header>' in html_of(visitor.get("/news/"))
     assert '<header class="probe">/about</header>' in html_of(visitor.get("/about"))
     assert [key[1] for key in shared_memos(site)] == ["_site_footer.html", "_site_footer.html"]
+
+
+def test_while_templates_reload_debug_mode_renders_them_every_time(site):
+    site.jinja_env.auto_reload = True
+    assert current_links(html_of(site.test_client().get("/news/"))) == ["/news/"]
+    assert shared_memos(site) == []
