@@ -9,6 +9,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect, generate_csrf
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import MetaData
 
 from core.babel_lookup import TerritoryBabel
@@ -41,7 +42,7 @@ class GuildhallLoginManager(LoginManager):
         return super()._session_protection_failed()
 
 
-TOKEN_MEMORY_SECONDS = 30  # as the page cache's lane (core/pagecache.py) keeps its signed tokens
+TOKEN_MEMORY_SECONDS = 30
 TOKEN_MEMORY_ENTRIES = 10_000
 
 
@@ -58,6 +59,10 @@ class GuildhallCSRFProtect(CSRFProtect):
       seconds old (WTF_CSRF_TIME_LIMIT is None here: tokens live as long as the session).
     """
 
+    def __init__(self, app=None):
+        self._signed = {}  # (secret, raw token) -> (signed token, when)
+        super().__init__(app)
+
     def init_app(self, app):
         super().init_app(app)
         hooks = app.before_request_funcs.setdefault(None, [])
@@ -73,29 +78,32 @@ class GuildhallCSRFProtect(CSRFProtect):
         processors = app.template_context_processors.setdefault(None, [])
         if processors and processors[-1]().get("csrf_token") is generate_csrf:  # Flask-WTF's, just added
             extra = processors[-1]()
-            signed = {}  # (secret, field, raw token) -> (signed token, when)
 
             def csrf_token(secret_key=None, token_key=None):
-                if secret_key is None and token_key is None:
-                    config = current_app.config
-                    field = config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
-                    raw = session.get(field) if field not in g else None
-                    if raw and isinstance(raw, str):
-                        key = (config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, field, raw)
-                        now = time.monotonic()
-                        known = signed.get(key)
-                        if known is not None and now - known[1] < TOKEN_MEMORY_SECONDS:
-                            setattr(g, field, known[0])  # what generate_csrf() keeps for the request
-                        else:
-                            token = generate_csrf()
-                            if len(signed) >= TOKEN_MEMORY_ENTRIES:
-                                signed.clear()
-                            signed[key] = (token, now)
-                            return token
+                field = current_app.config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
+                raw = session.get(field)
+                if secret_key is None and token_key is None and field not in g and raw and isinstance(raw, str):
+                    token = self.signed_token(current_app, raw)
+                    setattr(g, field, token)  # what generate_csrf() keeps for the request
+                    return token
                 return generate_csrf(secret_key, token_key)
 
             processors[-1] = lambda: {**extra, "csrf_token": csrf_token}
             app.jinja_env.globals["csrf_token"] = csrf_token
+
+    def signed_token(self, app, raw):
+        """The token generate_csrf() gives the session holding `raw`, signed once per
+        TOKEN_MEMORY_SECONDS in this process (the page cache's lane fills its pages with it too)."""
+        secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+        key, now = (secret, raw), time.monotonic()
+        known = self._signed.get(key)
+        if known is not None and now - known[1] < TOKEN_MEMORY_SECONDS:
+            return known[0]
+        token = URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
+        if len(self._signed) >= TOKEN_MEMORY_ENTRIES:
+            self._signed.clear()
+        self._signed[key] = (token, now)
+        return token
 
 
 class GuildhallLimiter(Limiter):

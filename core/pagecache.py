@@ -45,7 +45,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from werkzeug.http import HTTP_STATUS_CODES, http_date, parse_cookie
 
-from core.extensions import db
+from core.extensions import csrf, db
 from core.web import SECURITY_HEADERS
 
 log = logging.getLogger(__name__)
@@ -591,7 +591,6 @@ class HitLane:
         self.wsgi_app = wsgi_app
         self._session_serializer = None
         self._sessions = {}  # cookie -> (session, checked at)
-        self._tokens = {}  # raw CSRF token -> (signed token, signed at)
         self._headers = {}  # (etag, stored at, status) -> the hit's headers but Date and Content-Length
         self._routes = {}  # (method, scheme, host, ..., path) -> (endpoint or None, host_url)
 
@@ -724,20 +723,10 @@ class HitLane:
 
     def _csrf_token(self, saved):
         """A token flask_wtf.csrf.generate_csrf() could have given this session, or None without one."""
-        from itsdangerous import URLSafeTimedSerializer
-
-        config = self.app.config
-        raw = saved.get(config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+        raw = saved.get(self.app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
         if not raw or not isinstance(raw, str):
             return None
-        now = time.monotonic()
-        known = self._tokens.get(raw)
-        if known is not None and now - known[1] < LANE_MEMORY_SECONDS:
-            return known[0]
-        secret = config.get("WTF_CSRF_SECRET_KEY") or self.app.secret_key
-        token = URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
-        _remember(self._tokens, raw, (token, now))
-        return token
+        return csrf.signed_token(self.app, raw)
 
 
 LANE_MEMORY_SECONDS = 30

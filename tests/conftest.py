@@ -143,6 +143,22 @@ def make_user(role, email=None, password=PASSWORD, **fields):
     return user
 
 
+def make_member_with_role(email, role_name, title, permissions):
+    """A member who also holds role `role_name`, made on first use with `permissions` granted."""
+    from core.users.models import Role, RolePermission
+
+    role = db.session.scalar(db.select(Role).filter_by(name=role_name))
+    if role is None:
+        role = Role(name=role_name, title=title,
+                    grants=[RolePermission(permission=name, granted=True) for name in permissions])
+        db.session.add(role)
+        db.session.commit()
+    user = make_user("member", email=email)
+    user.roles.append(role)
+    db.session.commit()
+    return user
+
+
 @pytest.fixture
 def users(app):
     """One user per built-in role, keyed by role name."""

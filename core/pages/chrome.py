@@ -6,8 +6,8 @@ address that switch returns to. So base.html asks ``site_chrome("_site_header.ht
 instead of including the template: for a signed-in member it renders the template in the page's
 context as an include would; for an anonymous visitor it keeps the HTML, rendered with
 placeholders for the token and the return address, under a key of the template, theme,
-language, enabled plugins and the menus' links (labels, addresses, which is current), through
-``pagecache.memo`` (so it is dropped when content changes, like the menus' own memo). The
+language, enabled plugins and which menu links are current (the links themselves are kept by
+menus.menu_links under the same content version), through ``pagecache.memo`` (so it is dropped when content changes, like the menus' own memo). The
 placeholders are then filled with this visitor's values.
 
 A theme's header or footer qualifies only if it names nothing but the variables listed in
@@ -18,9 +18,9 @@ before. This is not the page cache: the article, the breadcrumb and everything e
 """
 import logging
 
+import jinja2
 from flask import current_app, g, request
 from flask_login import current_user
-import jinja2
 from jinja2 import TemplateNotFound, meta, pass_context
 from markupsafe import Markup, escape
 
@@ -90,10 +90,10 @@ def _shared_state(context):
 def _is_shared(environment, name):
     """Whether template `name` (as the theme resolves it) and its includes name only SHARED helpers."""
     verdicts = current_app.extensions.setdefault("guildhall.chrome", {})
-    found = verdicts.get((get_themes().current(), name))
-    if found is None:
-        found = verdicts[(get_themes().current(), name)] = _names_only_shared(environment, name, set())
-    return found
+    key = (get_themes().current(), name)
+    if key not in verdicts:
+        verdicts[key] = _names_only_shared(environment, name, set())
+    return verdicts[key]
 
 
 def _bare(environment):

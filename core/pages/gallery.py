@@ -130,12 +130,17 @@ def editor_picks(page, entries=None):
     return picks
 
 
-def _items(page):
-    """The page's gallery items with their files, in one query (none when the page is known to have no gallery)."""
-    state = inspect(page)
-    if "gallery" not in state.unloaded:
+def items(page):
+    """The page's gallery items with their files, in one query (none when the page is known to have no gallery).
+
+    `page` is an ORM Page or a plain read of one (core.pages.public.NewsPost) with id and has_gallery."""
+    state = inspect(page, raiseerr=False)
+    if state is None:
+        known = page.has_gallery
+    elif "gallery" not in state.unloaded:
         return page.gallery
-    known = state.dict.get("has_gallery")  # asked by the query that loaded the page, else None
+    else:
+        known = state.dict.get("has_gallery")  # asked by the query that loaded the page, else None
     if known is not None and not known:
         return []
     return db.session.scalars(
@@ -149,7 +154,7 @@ def _items(page):
 def public_images(page):
     """The gallery as visitors see it: [{url, thumb, alt, caption, width, height}]."""
     images = []
-    for item in _items(page):
+    for item in items(page):
         media = item.media
         if not may_show(media):
             continue

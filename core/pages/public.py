@@ -151,12 +151,7 @@ class NewsPost(Record):
 
     @cached_property
     def gallery(self):
-        return db.session.scalars(
-            select(PageGalleryItem)
-            .where(PageGalleryItem.page_id == self.id)
-            .options(joinedload(PageGalleryItem.media))
-            .order_by(PageGalleryItem.position)
-        ).all()
+        return gallery.items(self)
 
 
 _PAGE, _SECTION, _TAG = Page.__table__, Section.__table__, Tag.__table__
@@ -210,21 +205,6 @@ def find_news_post(slug):
     post.cover = MediaRecord(zip(cover_keys, first[cover_start:cover_end])) if first[cover_start] is not None else None
     post.tags = [Record(zip(tag_keys, row[tag_start:tag_end])) for row in rows if row[tag_start] is not None]
     return post
-
-
-def gallery_images(page):
-    """gallery.public_images, also for a NewsPost: the gallery reads the ORM page's state, so a post
-    with a gallery is read once more as a Page, with its gallery and files in the same statement."""
-    if not isinstance(page, NewsPost):
-        return gallery.public_images(page)
-    if not page.has_gallery:
-        return []
-    loaded = db.session.scalars(
-        select(Page)
-        .where(Page.id == page.id)
-        .options(joinedload(Page.gallery).joinedload(PageGalleryItem.media))
-    ).unique().first()
-    return gallery.public_images(loaded) if loaded is not None else []
 
 
 def find_fixed_page(path):

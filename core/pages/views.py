@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired
 from core import pagecache
 from core.extensions import db
 from core.forms import choice
-from core.pages import blocks, chrome, menus, public, seo, urls
+from core.pages import blocks, chrome, gallery, menus, public, seo, urls
 from core.pages.models import STATUSES, Page, Section, Tag
 from core.pages.themes import get_themes
 from core.permissions import public as public_view
@@ -65,7 +65,7 @@ SITE_HELPERS = {
     "site_description": _survives_database_errors(seo.site_description, ""),
     "site_contact": _survives_database_errors(seo.site_contact, {}),
     "cover_url": public.cover_url,
-    "gallery_images": public.gallery_images,  # for a Page or a public.NewsPost
+    "gallery_images": gallery.public_images,
     "page_status_label": _page_status_label,
     "month_label": lambda year, month: month_label(year, month),
     "theme_name": _theme_name,

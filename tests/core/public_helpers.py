@@ -83,14 +83,7 @@ def make_scoped_editor(app, permission, email="club@example.org"):
 
     from core.contrib import Permission
     from core.permissions import register_permissions
-    from core.users.models import Role, RolePermission
-    from tests.conftest import make_user
+    from tests.conftest import make_member_with_role
 
     register_permissions(app, [Permission(permission, _l("Edit the club's pages"), ("admin",))])
-    role = Role(name="club-editor", title="Club editor", grants=[RolePermission(permission=permission, granted=True)])
-    db.session.add(role)
-    db.session.commit()
-    scoped = make_user("member", email=email)
-    scoped.roles.append(role)
-    db.session.commit()
-    return scoped
+    return make_member_with_role(email, "club-editor", "Club editor", [permission])

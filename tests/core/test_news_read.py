@@ -4,7 +4,7 @@ import re
 from datetime import timedelta
 
 from core.extensions import db
-from core.pages import public
+from core.pages import gallery, public
 from core.pages.models import Page, PageGalleryItem
 from core.users.models import utcnow
 from tests.conftest import login, make_user
@@ -47,7 +47,7 @@ def test_the_read_offers_what_the_orm_page_offers(backend_app):
         assert [item.media.alt for item in read.gallery] == ["现场照片一", "现场照片二"]
         assert read.author.name == page.author.name
         assert public.cover_url(read) == public.cover_url(page)
-        assert [image["alt"] for image in public.gallery_images(read)] == ["现场照片一", "现场照片二"]
+        assert [image["alt"] for image in gallery.public_images(read)] == ["现场照片一", "现场照片二"]
         assert public.find_news_post("nothing") is None
 
 
@@ -79,7 +79,7 @@ def test_a_post_without_cover_tags_or_gallery(client, app):
     with app.test_request_context("/news/brief"):
         read = public.find_news_post("brief")
         assert read.cover is None and read.tags == [] and read.has_gallery is False and read.author is None
-        assert public.gallery_images(read) == []
+        assert gallery.public_images(read) == []
 
 
 def test_only_news_is_read_as_news_and_hidden_posts_stay_hidden(client, app, users):

@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 
 from core.extensions import db
-from core.users.models import Role, RolePermission, utcnow
+from core.users.models import utcnow
 from plugins.youth_committee.models import Event
-from tests.conftest import make_user, with_plugins
+from tests.conftest import make_member_with_role, with_plugins
 
 PLUGINS = ["announcements", "youth_committee"]
 
@@ -28,17 +28,8 @@ def make_event(title="PDCA入门课", capacity=3, days=7, **fields):
 
 
 def make_committee_editor(email="youth-editor@example.org"):
-    role = db.session.scalar(db.select(Role).filter_by(name="youth-editor"))
-    if role is None:
-        role = Role(name="youth-editor", title="Committee editor", grants=[
-            RolePermission(permission="youth_committee.edit", granted=True),
-            RolePermission(permission="admin.access", granted=True)])
-        db.session.add(role)
-        db.session.commit()
-    user = make_user("member", email=email)
-    user.roles.append(role)
-    db.session.commit()
-    return user
+    return make_member_with_role(email, "youth-editor", "Committee editor",
+                                 ["youth_committee.edit", "admin.access"])
 
 
 @pytest.fixture
