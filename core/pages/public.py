@@ -12,6 +12,7 @@ from core.extensions import db
 from core.pages import gallery
 from core.pages.models import Page, PageGalleryItem, Section, SlugRedirect, Tag, page_tags
 from core.permissions import user_has_permission
+from core.prepared import PreparedRead
 from core.storage import media_url
 from core.storage.models import Media
 from core.users.models import utcnow
@@ -187,12 +188,12 @@ def _slices():
 
 
 _SPANS = _slices()
+_NEWS_POST = PreparedRead(_news_post_statement)
 
 
 def find_news_post(slug):
     """The news post with this slug (visible or not) as a NewsPost ready to show, or None."""
-    statement = _statement("news-post", _news_post_statement)
-    rows = db.session.connection().execute(statement, {"slug": slug}).all()
+    rows = _NEWS_POST.rows(db.session.connection(), slug=slug)
     if not rows:
         return None
     (page_keys, page_start, page_end), (section_keys, section_start, section_end), \
@@ -258,14 +259,16 @@ def _neighbours_statement():
     return union_all(select(older), select(newer))
 
 
+_NEIGHBOURS = PreparedRead(_neighbours_statement)
+
+
 def neighbours(page):
     """(older, newer) visible posts of the same section, as Neighbour objects (title and address)."""
     if page.section_id is None:
         return None, None
-    statement = _statement("neighbours", _neighbours_statement)
     found = [None, None]
-    rows = db.session.connection().execute(
-        statement, {"section_id": page.section_id, "page_id": page.id, "date": page.display_date, "now": utcnow()}
+    rows = _NEIGHBOURS.rows(
+        db.session.connection(), section_id=page.section_id, page_id=page.id, date=page.display_date, now=utcnow()
     )
     for newer, *columns in rows:
         found[newer] = Neighbour(*columns)

@@ -1,0 +1,117 @@
+"""Hot read statements run on the driver's cursor, compiled once per dialect.
+
+SQLAlchemy spends more on each execution (cache key, compiled-cache look-up, execution
+context, result metadata) than SQLite spends answering the small statements an uncached
+public page asks. A ``PreparedRead`` does that work once: it compiles its statement for
+the connection's dialect, keeps the SQL text, the bind and result type processors and
+the values of the statement's own literals, and then runs it on the DBAPI cursor of the
+connection the session already holds. Rows come back as plain tuples with the same
+Python values SQLAlchemy would give (dates on SQLite included).
+
+What stays SQLAlchemy's: a driver error is raised as SQLAlchemy's wrapped error (the
+site's 503 handler and retry logic see what they always see) and a dropped connection is
+invalidated as Connection.execute would. When the engine echoes SQL or has cursor event
+listeners (tracing, tests counting statements) the ordinary path runs, so they see every
+statement.
+"""
+from sqlalchemy import exc
+
+
+class PreparedRead:
+    """``PreparedRead(build)``: build() returns a select (or union) whose parameters are
+    ``bindparam(name)``; ``rows(connection, name=value, ...)`` runs it."""
+
+    def __init__(self, build):
+        self._build = build
+        self._statement = None
+        self._compiled = {}  # dialect name -> _Compiled
+
+    @property
+    def statement(self):
+        if self._statement is None:
+            self._statement = self._build()
+        return self._statement
+
+    def rows(self, connection, **params):
+        """The statement's rows as tuples, for these parameter values."""
+        engine = connection.engine
+        dispatch = engine.dispatch
+        dialect = connection.dialect
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            compiled = self._compiled[dialect.name] = _Compiled.of(self.statement, dialect)
+        if compiled is False or engine.echo or dispatch.before_cursor_execute or dispatch.after_cursor_execute:
+            return [tuple(row) for row in connection.execute(self.statement, params)]
+        return compiled.run(connection, params)
+
+
+class _Compiled:
+    @classmethod
+    def of(cls, statement, dialect):
+        """The compiled form, or False for what only SQLAlchemy's execution can run (a list
+        parameter expanded at execution, names the driver needs escaped)."""
+        compiled = statement.compile(dialect=dialect)
+        if compiled.escaped_bind_names or any(bind.expanding or bind.literal_execute for bind in compiled.bind_names):
+            return False
+        return cls(statement, compiled, dialect)
+
+    def __init__(self, statement, compiled, dialect):
+        self.dialect = dialect
+        self.sql = str(compiled)
+        binds = {compiled.bind_names[bind]: bind for bind in compiled.bind_names}
+        self.literals = {name: bind.effective_value for name, bind in binds.items() if not bind.required}
+        self.bind_processors = {
+            name: processor
+            for name, bind in binds.items()
+            if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        }
+        self.positions = list(compiled.positiontup) if compiled.positional else None
+        self.columns = [column.type for column in statement.selected_columns]
+        self.result_processors = None  # from the first cursor's description
+
+    def _parameters(self, params):
+        values = dict(self.literals)
+        values.update(params)
+        for name, processor in self.bind_processors.items():
+            values[name] = processor(values[name])
+        if self.positions is not None:
+            return tuple(values[name] for name in self.positions)
+        return values
+
+    def _processors(self, description):
+        dialect = self.dialect
+        return [
+            column.dialect_impl(dialect).result_processor(dialect, entry[1])
+            for column, entry in zip(self.columns, description)
+        ]
+
+    def run(self, connection, params):
+        parameters = self._parameters(params)
+        proxied = connection.connection  # the pool's connection the session already holds
+        cursor = proxied.cursor()
+        try:
+            cursor.execute(self.sql, parameters)
+            rows = cursor.fetchall()
+            processors = self.result_processors
+            if processors is None:
+                processors = self.result_processors = self._processors(cursor.description)
+        except self.dialect.loaded_dbapi.Error as error:
+            disconnected = self.dialect.is_disconnect(error, proxied, cursor)
+            if disconnected:
+                connection.invalidate(error)
+            raise exc.DBAPIError.instance(
+                self.sql, parameters, error, self.dialect.loaded_dbapi.Error,
+                connection_invalidated=disconnected, dialect=self.dialect,
+            ) from error
+        finally:
+            cursor.close()
+        if not any(processors):
+            return rows
+        pairs = [(index, processor) for index, processor in enumerate(processors) if processor is not None]
+        processed = []
+        for row in rows:
+            row = list(row)
+            for index, processor in pairs:
+                row[index] = processor(row[index])
+            processed.append(tuple(row))
+        return processed
