@@ -13,6 +13,7 @@ from core.config import load_config
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
 from core.permissions import CORE_PERMISSIONS, register_permissions
 from core.plugins import PluginHost
+from core.templating import GuildhallEnvironment
 
 ROOT = Path(__file__).resolve().parent.parent
 CORE_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -20,7 +21,10 @@ CORE_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 class GuildhallFlask(Flask):
     """Flask, answering ``ensure_sync`` for plain functions without inspect's general checks:
-    Flask asks it for every hook and view of every request (about 16 times a page)."""
+    Flask asks it for every hook and view of every request (about 16 times a page); its
+    templates' globals are plain dicts (core.templating)."""
+
+    jinja_environment = GuildhallEnvironment
 
     def ensure_sync(self, func):
         plain = func.__func__ if type(func) is MethodType else func

@@ -582,15 +582,13 @@ class HitLane:
     Flask path above (_cache_key, _finish) and adds what Flask's after-request hooks would (the
     security headers); whatever it cannot decide goes on to Flask.
 
-    Per process it remembers, for LANE_MEMORY_SECONDS, the sessions whose signature it checked
-    and the CSRF token it signed for each (Flask-WTF accepts a token for WTF_CSRF_TIME_LIMIT,
-    an hour by default), and the headers of each stored page."""
+    Session cookies are read through the app's session serializer, which remembers the ones it
+    verified (core.web.RememberingSerializer); CSRF tokens are signed through csrf.signed_token.
+    Per process the lane remembers the headers of each stored page and where each address routes."""
 
     def __init__(self, app, wsgi_app):
         self.app = app
         self.wsgi_app = wsgi_app
-        self._session_serializer = None
-        self._sessions = {}  # cookie -> (session, checked at)
         self._headers = {}  # (etag, stored at, status) -> the hit's headers but Date and Content-Length
         self._routes = {}  # (method, scheme, host, ..., path) -> (endpoint or None, host_url)
 
@@ -680,19 +678,13 @@ class HitLane:
         raw = cookies.get(app.config["SESSION_COOKIE_NAME"])
         if not raw:
             return {}
-        now = time.monotonic()
-        known = self._sessions.get(raw)
-        if known is not None and now - known[1] < LANE_MEMORY_SECONDS:
-            return known[0]
-        if self._session_serializer is None:
-            self._session_serializer = app.session_interface.get_signing_serializer(app)
+        serializer = app.session_interface.get_signing_serializer(app)
         try:
-            saved = self._session_serializer.loads(raw, max_age=int(app.permanent_session_lifetime.total_seconds()))
+            saved = serializer.loads(raw, max_age=int(app.permanent_session_lifetime.total_seconds()))
         except BadSignature:
             return None
         if not isinstance(saved, dict) or (saved.get("_permanent") and app.config["SESSION_REFRESH_EACH_REQUEST"]):
             return None  # Flask would send the cookie again with this answer
-        _remember(self._sessions, raw, (saved, now))
         return saved
 
     def _route(self, environ, path):
@@ -729,7 +721,6 @@ class HitLane:
         return csrf.signed_token(self.app, raw)
 
 
-LANE_MEMORY_SECONDS = 30
 LANE_MEMORY_ENTRIES = 10_000
 CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_RANGE")
 

@@ -86,6 +86,7 @@ class PluginHost:
         self._cached_at = 0.0
         self._states_lock = threading.Lock()
         self._subset_callers = {}
+        self._gated = None  # (enabled set, _GatedHooks): see hook
 
     # -- discovery and registration ------------------------------------
 
@@ -319,10 +320,14 @@ class PluginHost:
 
     @property
     def hook(self):
-        """Like pluggy's ``pm.hook``, but calling only enabled plugins."""
-        enabled = self.enabled_names()
-        disabled = frozenset(n for n in self.plugins if n not in enabled and self.pm.has_plugin(n))
-        return _GatedHooks(self, disabled)
+        """Like pluggy's ``pm.hook``, but calling only enabled plugins (kept per enabled set:
+        templates ask for a slot or two on every page)."""
+        enabled = self._enabled()
+        gated = self._gated
+        if gated is None or gated[0] is not enabled:
+            disabled = frozenset(n for n in self.plugins if n not in enabled and self.pm.has_plugin(n))
+            gated = self._gated = (enabled, _GatedHooks(self, disabled))
+        return gated[1]
 
     def _subset_caller(self, hook_name, disabled):
         key = (hook_name, disabled)

@@ -1,6 +1,7 @@
 """Request plumbing shared by every page: sessions, locale, headers, errors, template helpers."""
 import logging
 import os
+import time
 from functools import lru_cache
 
 from babel import Locale
@@ -76,9 +77,10 @@ def install_session_interface(app):
 
     Flask builds a new serializer for opening and again for saving every session; building one
     serializes an empty dict to learn its type. This one is kept while SECRET_KEY and
-    SECRET_KEY_FALLBACKS stay the same (a rotated key builds a new one). The interface stays a
-    plain SecureCookieSessionInterface (its own instance for this app): the page cache's lane
-    reads session cookies itself only for that exact type."""
+    SECRET_KEY_FALLBACKS stay the same (a rotated key builds a new one), and it remembers the
+    cookies it has verified (RememberingSerializer). The interface stays a plain
+    SecureCookieSessionInterface (its own instance for this app): the page cache's lane reads
+    session cookies itself only for that exact type."""
     interface = SecureCookieSessionInterface()
     build = interface.get_signing_serializer
     kept = {}
@@ -89,12 +91,54 @@ def install_session_interface(app):
         if serializer is None:
             serializer = build(app)
             if serializer is not None:
+                serializer = RememberingSerializer(serializer)
                 kept.clear()
                 kept[key] = serializer
         return serializer
 
     interface.get_signing_serializer = get_signing_serializer
     app.session_interface = interface
+
+
+class RememberingSerializer:
+    """A session serializer that remembers the cookies it verified.
+
+    A browser sends the same session cookie with every page; checking its signature and
+    decoding it again each time cost about 30 µs a request. A cookie string verified with this
+    serializer's keys gives the same values until it is older than ``max_age``, so its values
+    and signing time are kept (only sessions of plain values, which a copy cannot share, and
+    cookies of ordinary size; at most MEMORY entries). Anything else, an expired cookie
+    included, goes through the real check."""
+
+    MEMORY = 4096
+    LONGEST = 1024
+    PLAIN = (str, int, float, bool, type(None))
+
+    def __init__(self, serializer):
+        self.serializer = serializer
+        self._seen = {}  # cookie -> (values, signed at, seconds since the epoch)
+
+    def dumps(self, obj, *args, **kwargs):
+        return self.serializer.dumps(obj, *args, **kwargs)
+
+    def loads(self, s, max_age=None, return_timestamp=False, **kwargs):
+        if return_timestamp or kwargs or not isinstance(s, str):
+            return self.serializer.loads(s, max_age=max_age, return_timestamp=return_timestamp, **kwargs)
+        seen = self._seen.get(s)
+        if seen is not None:
+            age = int(time.time()) - seen[1]
+            if max_age is None or 0 <= age <= max_age:
+                return dict(seen[0])
+        values, signed_at = self.serializer.loads(s, max_age=max_age, return_timestamp=True)
+        if (len(s) <= self.LONGEST and isinstance(values, dict)
+                and all(type(value) in self.PLAIN for value in values.values())):
+            if len(self._seen) >= self.MEMORY:
+                self._seen.clear()
+            self._seen[s] = (dict(values), int(signed_at.timestamp()))
+        return values
+
+    def __getattr__(self, name):
+        return getattr(self.serializer, name)
 
 
 def configure_sqlite(app):

@@ -1,4 +1,5 @@
-"""The site header and footer, rendered once and reused for anonymous visitors.
+"""The site header and footer (and the feeds and style sheets in <head>), rendered once and
+reused for anonymous visitors.
 
 Every anonymous visitor of one language sees the same header and footer, apart from three
 things: which menu link is the current one, the CSRF token of the language switch and the

@@ -41,20 +41,35 @@ def site_contact():
     return contact if isinstance(contact, dict) else {}
 
 
+class PageMeta:
+    """What base.html puts in meta, Open Graph and Twitter card tags. Attributes, not dict keys:
+    Jinja tries an attribute before a key, and a failed attribute look-up costs an exception."""
+
+    __slots__ = ("title", "description", "type", "image", "image_alt", "published", "modified", "section", "tags")
+
+    def __init__(self, title=None, description=None, type=None, image=None, image_alt=None, published=None,
+                 modified=None, section=None, tags=()):
+        self.title, self.description, self.type, self.image, self.image_alt = title, description, type, image, image_alt
+        self.published, self.modified, self.section, self.tags = published, modified, section, tags
+
+
+NO_META = PageMeta()  # a page that passes none: the site's description and the page's title
+
+
 def meta_for(page):
     """Meta, Open Graph and Twitter card values for one page or news post."""
     from core.pages.public import cover_url
 
     description = page.seo_description or page.summary or site_description()
     image = cover_url(page)
-    return {
-        "title": page.seo_title or page.title,
-        "description": " ".join(description.split())[:300],
-        "type": "article" if page.is_news else "website",
-        "image": absolute_url(image) if image else None,
-        "image_alt": (page.cover.alt if page.cover is not None else "") or page.title,
-        "published": page.display_date,
-        "modified": page.updated_at,
-        "section": page.section.display_title() if page.section is not None else None,
-        "tags": [tag.name for tag in page.tags],
-    }
+    return PageMeta(
+        title=page.seo_title or page.title,
+        description=" ".join(description.split())[:300],
+        type="article" if page.is_news else "website",
+        image=absolute_url(image) if image else None,
+        image_alt=(page.cover.alt if page.cover is not None else "") or page.title,
+        published=page.display_date,
+        modified=page.updated_at,
+        section=page.section.display_title() if page.section is not None else None,
+        tags=[tag.name for tag in page.tags],
+    )

@@ -28,6 +28,7 @@ from core.permissions import public as public_view
 log = logging.getLogger(__name__)
 bp = Blueprint("pages", __name__)
 bp.record_once(lambda state: urls.install(state.app))
+bp.record_once(lambda state: state.app.jinja_env.globals.update(SITE_HELPERS))
 
 
 class LanguageForm(FlaskForm):
@@ -57,10 +58,12 @@ def _page_status_label(page):
     return STATUSES.get(page.status, page.status)
 
 
-# The same functions for every template: built once, not on each render.
+# The same functions for every template: Jinja globals, so that macro files imported without the
+# page's context (cached once per template) can call them too.
 SITE_HELPERS = {
     "menu_links": _survives_database_errors(menus.menu_links, []),
     "canonical_url": seo.canonical_url,
+    "no_meta": seo.NO_META,
     "absolute_url": seo.absolute_url,
     "site_description": _survives_database_errors(seo.site_description, ""),
     "site_contact": _survives_database_errors(seo.site_contact, {}),
@@ -72,11 +75,6 @@ SITE_HELPERS = {
     "site_chrome": chrome.site_chrome,
     "language_next": chrome.language_next,
 }
-
-
-@bp.app_context_processor
-def site_helpers():
-    return SITE_HELPERS
 
 
 def month_label(year, month):

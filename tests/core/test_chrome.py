@@ -52,7 +52,7 @@ def test_each_page_marks_its_own_menu_link_and_the_switch_returns_to_it(site):
     assert current_links(about) == ["/about"]
     assert switch_fields(news)[1] == "/news/"
     assert switch_fields(about)[1] == "/about?ref=a&amp;x=&lt;b&gt;"  # the visitor's address, escaped
-    assert len(shared_memos(site)) == 4  # header and footer, once for each current link
+    assert len(shared_memos(site)) == 6  # <head> links, header and footer, once for each current link
 
 
 def test_every_visitor_gets_a_token_of_their_own_that_the_switch_accepts(site):
@@ -99,6 +99,8 @@ def test_english_visitors_get_the_english_header(site):
     assert visitor.post("/language", data={"lang": "en", "next": back, "csrf_token": token}).status_code == 302
     english = html_of(visitor.get("/news/"))
     assert "登录" in chinese and ">Sign in<" in english and "登录" not in english
+    assert 'type="application/rss+xml" title="News feed" href="/rss.xml"' in english
+    assert 'title="News feed"' not in chinese and 'href="/rss.xml"' in chinese
 
 
 def test_a_menu_change_and_a_disabled_plugin_show_on_the_next_page(site):
@@ -121,7 +123,7 @@ def test_a_theme_header_that_reads_the_request_is_rendered_for_every_request(sit
     visitor = site.test_client()
     assert '<header class="probe">/news/</header>' in html_of(visitor.get("/news/"))
     assert '<header class="probe">/about</header>' in html_of(visitor.get("/about"))
-    assert [key[1] for key in shared_memos(site)] == ["_site_footer.html", "_site_footer.html"]
+    assert sorted(key[1] for key in shared_memos(site)) == ["_site_footer.html"] * 2 + ["_site_head.html"] * 2
 
 
 def test_while_templates_reload_debug_mode_renders_them_every_time(site):
