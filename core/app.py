@@ -13,7 +13,7 @@ from core.config import load_config
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
 from core.permissions import CORE_PERMISSIONS, register_permissions
 from core.plugins import PluginHost
-from core.templating import GuildhallEnvironment
+from core.templating import GuildhallEnvironment, prune_context_processors
 
 ROOT = Path(__file__).resolve().parent.parent
 CORE_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -88,6 +88,7 @@ def create_app(config=None, instance_path=None):
     from core.cli import register_cli
 
     register_cli(app)
+    prune_context_processors(app)  # last: every blueprint is registered
     return app
 
 

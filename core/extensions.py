@@ -77,7 +77,8 @@ class GuildhallCSRFProtect(CSRFProtect):
 
         processors = app.template_context_processors.setdefault(None, [])
         if processors and processors[-1]().get("csrf_token") is generate_csrf:  # Flask-WTF's, just added
-            extra = processors[-1]()
+            # The global below serves every template; a context processor would only repeat it on each render.
+            processors.pop()
 
             def csrf_token(secret_key=None, token_key=None):
                 field = current_app.config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
@@ -88,7 +89,6 @@ class GuildhallCSRFProtect(CSRFProtect):
                     return token
                 return generate_csrf(secret_key, token_key)
 
-            processors[-1] = lambda: {**extra, "csrf_token": csrf_token}
             app.jinja_env.globals["csrf_token"] = csrf_token
 
     def signed_token(self, app, raw):

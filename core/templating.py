@@ -10,7 +10,7 @@ its own winning: the same lookups and the same late additions, at dict speed.
 """
 import weakref
 
-from flask.templating import Environment
+from flask.templating import Environment, _default_template_ctx_processor
 
 _MISSING = object()
 
@@ -137,3 +137,11 @@ class GuildhallEnvironment(Environment):
 
     def make_globals(self, d):
         return LayeredGlobals({} if d is None else d, self.globals)
+
+
+def prune_context_processors(app):
+    """Flask gives every blueprint its own copy of the default context processor (request,
+    session, g), so a blueprint's page ran it twice per render; the app's copy is enough."""
+    for key, processors in app.template_context_processors.items():
+        if key is not None:
+            processors[:] = [p for p in processors if p is not _default_template_ctx_processor]

@@ -298,17 +298,16 @@ def init_app(app, host):
 
         return send_from_directory(get_themes(app).static_folder(), filename, max_age=3600)
 
+    app.jinja_env.globals.update(
+        nav_items=lambda menu: nav_items(host, menu),
+        slot=lambda name, **context: render_slot(host, name, context),
+        can=lambda permission: current_user.is_authenticated and user_has_permission(current_user, permission),
+    )
+
     @app.context_processor
     def template_helpers():
-        return {
-            "nav_items": lambda menu: nav_items(host, menu),
-            "slot": lambda name, **context: render_slot(host, name, context),
-            "current_locale": select_locale(),
-            "languages": app.config["LANGUAGES"],
-            "site_name": app.config["SITE_NAME"],
-            "can": lambda permission: current_user.is_authenticated
-            and user_has_permission(current_user, permission),
-        }
+        config = app.config  # read per render: tests and the admin may change these
+        return {"current_locale": select_locale(), "languages": config["LANGUAGES"], "site_name": config["SITE_NAME"]}
 
 
 def nav_items(host, menu):

@@ -70,10 +70,8 @@ def is_current(section):
     return section.endpoint != "admin.dashboard" and endpoint.startswith(stem + "_")
 
 
-@bp.app_context_processor
-def admin_helpers():
-    # App-wide so that plugin admin pages can extend admin/layout.html too.
-    return {"admin_sections": visible_sections}
+# App-wide so that plugin admin pages can extend admin/layout.html too.
+bp.record_once(lambda state: state.app.jinja_env.globals.update(admin_sections=visible_sections))
 
 
 @bp.route("/")

@@ -52,15 +52,11 @@ def language_next():
 def site_chrome(context, name):
     """The header or footer template `name`, for this request."""
     environment = context.environment
-    if current_user.is_authenticated or environment.auto_reload or not _is_shared(environment, name):
-        # (auto_reload: while templates are being edited, debug mode, every page shows the edit)
+    visit = _visit(context)
+    if visit is None or not visit.shared(environment, name):
         return _render(environment, name, context.get_all())
-    html = pagecache.memo(("chrome", name, *_shared_state(context)), lambda: _render_shared(environment, name, context))
-    if CSRF_HOLE in html:
-        html = html.replace(CSRF_HOLE, str(escape(context["csrf_token"]())))
-    if NEXT_HOLE in html:  # last: the address is the visitor's, nothing is replaced inside it
-        html = html.replace(NEXT_HOLE, str(escape(language_next())))
-    return Markup(html)
+    html = pagecache.memo(("chrome", name, *visit.state), lambda: _render_shared(environment, name, context))
+    return Markup(visit.fill(html, context))
 
 
 def _render(environment, name, variables):
@@ -73,28 +69,59 @@ def _render_shared(environment, name, context):
     return str(_render(environment, name, variables))
 
 
-def _shared_state(context):
-    """What an anonymous visitor's header and footer depend on, worked out once a request: theme,
-    language, enabled plugins and which links of the menus are current. The links themselves are
-    the same for everyone of one language and plugin set until the content changes, as is the
-    memo; they come through the templates' own helper, which answers none rather than fail when
-    the database does."""
-    found = g.get("_chrome_state")
-    if found is None:
+class _Visit:
+    """One anonymous request's part in the shared header and footer, worked out once a request
+    (a page asks three times): ``state``, what the shared HTML depends on (theme, language,
+    enabled plugins, which links of the menus are current), and the visitor's own values for the
+    holes. The menu links themselves are the same for everyone of one language and plugin set
+    until the content changes, as is the memo; they come through the templates' own helper, which
+    answers none rather than fail when the database does."""
+
+    __slots__ = ("state", "theme", "verdicts", "csrf", "next")
+
+    def __init__(self, context):
         path, links = request.path, context["menu_links"]
         current = tuple(tuple(i for i, link in enumerate(links(menu)) if link.is_current(path)) for menu in MENUS)
-        found = g._chrome_state = (get_themes().current(), context.get("current_locale"),
-                                   get_host().enabled_set(), current)
-    return found
+        self.theme = get_themes().current()
+        self.state = (self.theme, context.get("current_locale"), get_host().enabled_set(), current)
+        self.verdicts = current_app.extensions.setdefault("guildhall.chrome", {})
+        self.csrf = self.next = None
+
+    def shared(self, environment, name):
+        """Whether template `name` (as the theme resolves it) and its includes name only SHARED helpers."""
+        key = (self.theme, name)
+        verdict = self.verdicts.get(key)
+        if verdict is None:
+            verdict = self.verdicts[key] = _names_only_shared(environment, name, set())
+        return verdict
+
+    def fill(self, html, context):
+        if CSRF_HOLE in html:
+            if self.csrf is None:
+                self.csrf = str(escape(context["csrf_token"]()))
+            html = html.replace(CSRF_HOLE, self.csrf)
+        if NEXT_HOLE in html:  # last: the address is the visitor's, nothing is replaced inside it
+            if self.next is None:
+                self.next = str(escape(language_next()))
+            html = html.replace(NEXT_HOLE, self.next)
+        return html
 
 
-def _is_shared(environment, name):
-    """Whether template `name` (as the theme resolves it) and its includes name only SHARED helpers."""
-    verdicts = current_app.extensions.setdefault("guildhall.chrome", {})
-    key = (get_themes().current(), name)
-    if key not in verdicts:
-        verdicts[key] = _names_only_shared(environment, name, set())
-    return verdicts[key]
+_MEMBER = object()  # g's marker: this request's chrome is rendered every time
+
+
+def _visit(context):
+    """This request's _Visit, or None when its chrome is rendered every time: a signed-in member,
+    or templates reloading while they are edited (debug mode shows every edit at once)."""
+    values = g.__dict__
+    found = values.get("_chrome_visit")
+    if found is None:
+        if current_user.is_authenticated or context.environment.auto_reload:
+            found = _MEMBER
+        else:
+            found = _Visit(context)
+        values["_chrome_visit"] = found
+    return None if found is _MEMBER else found
 
 
 def _bare(environment):

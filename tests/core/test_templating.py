@@ -49,3 +49,24 @@ def test_imports_and_macros_see_the_globals(app, client):
     finally:
         del environment.globals["shout"], environment.globals["macros_file"]
     assert client.get("/").status_code == 200
+
+
+def test_a_blueprints_page_gets_request_session_and_g_from_one_processor_run(app):
+    from flask import g, session
+    from flask.templating import _default_template_ctx_processor
+
+    processors = app.template_context_processors[None]
+    runs = []
+
+    def counted():
+        runs.append(1)
+        return _default_template_ctx_processor()
+
+    processors[processors.index(_default_template_ctx_processor)] = counted
+    with app.test_request_context("/news/"):
+        assert app.url_map.bind("localhost").match("/news/")[0] == "pages.news_index"
+        app.preprocess_request()  # the request matches the pages blueprint
+        session["lang"] = "en"
+        g.marker = "g-value"
+        html = render_template(app.jinja_env.from_string("{{ request.path }} {{ session.lang }} {{ g.marker }}"))
+    assert html == "/news/ en g-value" and len(runs) == 1
