@@ -12,9 +12,9 @@ GUNICORN below):
   run with python3 -m venv and pip install wagtail gunicorn, then reused);
 - bare Flask rendering the same content from a plain template, no database (the reference).
 
-A load generator in its own process (``bench_wagtail.py _load``: asyncio, keep-alive HTTP/1.1
-clients that send back the cookies they were given, like a browser) requests the page as fast as
-it is answered. Every variant gets the same number of seconds, split into alternating rounds so
+A load generator in its own process (``bench_wagtail.py _load``: asyncio protocols, keep-alive
+HTTP/1.1 clients that send back the cookies they were given, like a browser) requests the page as
+fast as it is answered; its own CPU time per answer is printed too, since it shares the CPUs. Every variant gets the same number of seconds, split into alternating rounds so
 that background load on a shared machine falls on all alike. Printed: requests per second,
 latency p50/p95/p99, errors, server CPU seconds, and the throughput ratios against Wagtail.
 
@@ -145,85 +145,167 @@ def guildhall_env(instance, cache):
 # -- the load generator (its own process) ----------------------------------------------------
 
 
-async def read_response(reader):
-    head = await reader.readuntil(b"\r\n\r\n")
-    status = int(head[9:12])
-    length, close, chunked, cookies, cache = None, False, False, [], None
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        name, value = name.strip().lower(), value.strip()
-        if name == b"content-length":
-            length = int(value)
-        elif name == b"connection" and value.lower() == b"close":
-            close = True
-        elif name == b"transfer-encoding" and b"chunked" in value.lower():
-            chunked = True
-        elif name == b"set-cookie":
-            cookies.append(value.split(b";", 1)[0].decode())
-        elif name == b"x-cache":
-            cache = value.decode()
-    if chunked:
-        body = b""
-        while True:
-            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
-            chunk = await reader.readexactly(size + 2)
-            if size == 0:
-                break
-            body += chunk[:-2]
-    elif length is not None:
-        body = await reader.readexactly(length)
-    else:
-        body = await reader.read()
-        close = True
-    return status, body, close, cookies, cache
+class PageClient(asyncio.Protocol):
+    """One keep-alive connection asking for the page again as soon as an answer is complete, and
+    sending back the cookies it was given, like a browser. A protocol rather than streams: the
+    load generator shares the two CPUs with the server, and streams cost it about twice as much
+    per answer (a coroutine hand-off per read), which weighed on the fastest servers most."""
 
+    def __init__(self, o, out, deadline, finished):
+        self.o, self.out, self.deadline, self.finished = o, out, deadline, finished
+        self.expect = o["expect"].encode()
+        self.jar = {}
+        self.request = None  # the request's bytes for the cookies in the jar
+        self.buffer = bytearray()
+        self.transport = None
+        self.head = None  # (status, header end, body length or None for chunked, close, x-cache) of the answer being read
+        self.started = 0.0
 
-async def page_client(o, deadline, out):
-    jar = {}
-    reader = writer = None
-    while time.perf_counter() < deadline:
-        if writer is None:
+    # -- asyncio callbacks
+
+    def connection_made(self, transport):
+        self.transport = transport
+        self.send()
+
+    def data_received(self, data):
+        self.buffer += data
+        while self.transport is not None and self.answer_complete():
+            pass
+
+    def connection_lost(self, exc):
+        if self.head is not None or self.buffer:  # the server closed in the middle of an answer
+            self.error(type(exc).__name__ if exc else "closed")
+        self.transport = None
+        self.head = None
+        self.buffer.clear()
+        if not self.finished.done():
+            asyncio.get_running_loop().create_task(self.reconnect())
+
+    # -- the exchange
+
+    async def reconnect(self):
+        loop = asyncio.get_running_loop()
+        while time.perf_counter() < self.deadline:
             try:
-                reader, writer = await asyncio.open_connection(o["host"], o["port"])
+                await loop.create_connection(lambda: self, self.o["host"], self.o["port"])
+                return
             except OSError as error:
-                out["errors"][type(error).__name__] = out["errors"].get(type(error).__name__, 0) + 1
+                self.error(type(error).__name__)
                 await asyncio.sleep(0.05)
-                continue
-        cookie = "; ".join(f"{k}={v}" for k, v in jar.items())
-        request = (f"GET {o['path']} HTTP/1.1\r\nHost: {o['host']}:{o['port']}\r\nAccept: text/html\r\n"
-                   f"Accept-Language: zh-CN,zh;q=0.9\r\n" + (f"Cookie: {cookie}\r\n" if cookie else "") + "\r\n")
-        started = time.perf_counter()
-        try:
-            writer.write(request.encode())
-            status, body, close, cookies, cache = await asyncio.wait_for(read_response(reader), 30)
-        except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, asyncio.LimitOverrunError) as error:
-            out["errors"][type(error).__name__] = out["errors"].get(type(error).__name__, 0) + 1
-            writer.close()
-            writer = None
-            continue
-        out["latencies"].append(time.perf_counter() - started)
-        for item in cookies:
-            name, _, value = item.partition("=")
-            jar[name] = value
-        if status == 200 and o["expect"].encode() in body:
+        self.done()
+
+    def send(self):
+        if time.perf_counter() >= self.deadline:
+            self.done()
+            return
+        if self.request is None:  # built again only when a cookie changed
+            o = self.o
+            cookie = "; ".join(f"{k}={v}" for k, v in self.jar.items())
+            self.request = (f"GET {o['path']} HTTP/1.1\r\nHost: {o['host']}:{o['port']}\r\nAccept: text/html\r\n"
+                            f"Accept-Language: zh-CN,zh;q=0.9\r\n" + (f"Cookie: {cookie}\r\n" if cookie else "")
+                            + "\r\n").encode()
+        self.started = time.perf_counter()
+        self.transport.write(self.request)
+
+    def answer_complete(self):
+        """Take one whole answer off the buffer if it is there; True if one was taken."""
+        buffer = self.buffer
+        if self.head is None:
+            end = buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return False
+            self.head = self.parse_head(bytes(buffer[:end]), end + 4)
+        status, start, length, close, cache = self.head
+        if length is None:
+            body = self.unchunk(start)
+            if body is None:
+                return False
+        else:
+            if len(buffer) < start + length:
+                return False
+            body = bytes(buffer[start:start + length])
+            del buffer[:start + length]
+        self.head = None
+        out = self.out
+        out["latencies"].append(time.perf_counter() - self.started)
+        if status == 200 and self.expect in body:
             out["ok"] += 1
             out["bytes"] += len(body)
         else:
-            out["errors"][str(status)] = out["errors"].get(str(status), 0) + 1
+            self.error(str(status))
         out["x_cache"][cache or "-"] = out["x_cache"].get(cache or "-", 0) + 1
         if close:
-            writer.close()
-            writer = None
-    if writer is not None:
-        writer.close()
+            self.transport.close()  # connection_lost reconnects
+            return False
+        self.send()
+        return True
+
+    def parse_head(self, head, start):
+        status = int(head[9:12])
+        length, close, chunked, cache = 0, False, False, None
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            name, value = name.strip().lower(), value.strip()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"connection" and value.lower() == b"close":
+                close = True
+            elif name == b"transfer-encoding" and b"chunked" in value.lower():
+                chunked = True
+            elif name == b"set-cookie":
+                cookie_name, _, cookie_value = value.split(b";", 1)[0].decode().partition("=")
+                if self.jar.get(cookie_name) != cookie_value:
+                    self.jar[cookie_name] = cookie_value
+                    self.request = None
+            elif name == b"x-cache":
+                cache = value.decode()
+        return status, start, None if chunked else length, close, cache
+
+    def unchunk(self, start):
+        """The body of a chunked answer once all of it is in the buffer (which then drops it), else None."""
+        buffer, body, at = self.buffer, bytearray(), start
+        while True:
+            line_end = buffer.find(b"\r\n", at)
+            if line_end < 0:
+                return None
+            size = int(bytes(buffer[at:line_end]).split(b";")[0], 16)
+            if len(buffer) < line_end + 2 + size + 2:
+                return None
+            body += buffer[line_end + 2:line_end + 2 + size]
+            at = line_end + 2 + size + 2
+            if size == 0:
+                del buffer[:at]
+                return bytes(body)
+
+    def error(self, kind):
+        self.out["errors"][kind] = self.out["errors"].get(kind, 0) + 1
+
+    def done(self):
+        if not self.finished.done():
+            self.finished.set_result(None)
+        if self.transport is not None:
+            self.transport.close()
+
+
+async def page_client(o, deadline, out):
+    """A client until the deadline (a stuck answer counts as an error after 30 s)."""
+    finished = asyncio.get_running_loop().create_future()
+    client = PageClient(o, out, deadline, finished)
+    await client.reconnect()
+    try:
+        await asyncio.wait_for(finished, max(0.0, deadline - time.perf_counter()) + 30)
+    except asyncio.TimeoutError:
+        client.error("TimeoutError")
+    client.done()
 
 
 async def load_main(o):
     out = {"latencies": [], "ok": 0, "bytes": 0, "errors": {}, "x_cache": {}}
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     deadline = started + o["seconds"]
     await asyncio.gather(*(page_client(o, deadline, out) for _ in range(o["clients"])))
     out["seconds"] = time.perf_counter() - started
+    out["load_cpu_s"] = time.process_time() - cpu  # what the load generator itself took of the CPUs
     return out
 
 
@@ -264,6 +346,7 @@ def merge(rounds):
         "errors": errors, "error_count": sum(errors.values()), "x_cache": x_cache,
         "bytes": round(sum(r["bytes"] for r in rounds) / ok) if ok else 0,
         "server_cpu_s": sum(r["server_cpu_s"] for r in rounds), "requests": ok,
+        "load_cpu_s": sum(r["load_cpu_s"] for r in rounds),
     }
 
 
@@ -456,15 +539,17 @@ def main():
         print(f"\n-- the news page /news/{SLUG} (\u201c{content['post']['title']}\u201d), "
               f"{args.seconds:g} s each, {args.clients} clients")
         print(f"{'':<21}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'CPU s':>7}"
-              f"{'CPU ms/req':>11}{'bytes':>8}  X-Cache / req/s per round")
+              f"{'CPU ms/req':>11}{'load ms/req':>12}{'bytes':>8}  X-Cache / req/s per round")
         for label, r in results.items():
             caches = ", ".join(f"{k} {v}" for k, v in r["x_cache"].items())
             print(f"{label:<21}{r['per_second']:>8.0f}{fmt(r['p50_ms']):>9}{fmt(r['p95_ms']):>9}{fmt(r['p99_ms']):>9}"
-                  f"{r['error_count']:>8}{r['server_cpu_s']:>7.1f}{cpu_per_request(r):>11.2f}{r['bytes']:>8}  "
+                  f"{r['error_count']:>8}{r['server_cpu_s']:>7.1f}{cpu_per_request(r):>11.2f}"
+                  f"{r['load_cpu_s'] * 1000 / max(1, r['requests'] + r['error_count']):>12.2f}{r['bytes']:>8}  "
                   f"{caches} / {r['per_round']}")
             if r["errors"]:
                 print(f"   errors: {r['errors']}")
-        print(f"   (machine load average after the rounds: {load_after:.1f}; the load generator shares the CPUs)")
+        print(f"   (machine load average after the rounds: {load_after:.1f}; the load generator shares the CPUs: "
+              f"'load ms/req' is its own CPU time per answer)")
         wagtail = results["wagtail"]["per_second"]
         ratios = {
             "no cache": results["guildhall, no cache"]["per_second"] / wagtail,
