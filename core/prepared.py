@@ -5,8 +5,9 @@ context, result metadata) than SQLite spends answering the small statements an u
 public page asks. A ``PreparedRead`` does that work once: it compiles its statement for
 the connection's dialect, keeps the SQL text, the bind and result type processors and
 the values of the statement's own literals, and then runs it on the DBAPI cursor of the
-connection the session already holds. Rows come back as plain tuples with the same
-Python values SQLAlchemy would give (dates on SQLite included).
+session's connection when the session is already in a transaction, else of a pool
+connection taken for the one statement (``read``). Rows come back as plain tuples with
+the same Python values SQLAlchemy would give (dates on SQLite included).
 
 What stays SQLAlchemy's: a driver error is raised as SQLAlchemy's wrapped error (the
 site's 503 handler and retry logic see what they always see) and a dropped connection is
@@ -15,6 +16,8 @@ listeners (tracing, tests counting statements) the ordinary path runs, so they s
 statement.
 """
 from sqlalchemy import exc
+
+from core.extensions import db
 
 
 class PreparedRead:
@@ -31,6 +34,18 @@ class PreparedRead:
         if self._statement is None:
             self._statement = self._build()
         return self._statement
+
+    def read(self, **params):
+        """rows() on the request's session connection if the session is already in a transaction
+        (it sees what the session sees), else on a pool connection of its own, given back at once:
+        a page that reads nothing else through the session then never builds one."""
+        registry = db.session.registry
+        if registry.has():
+            session = registry()
+            if session.in_transaction():
+                return self.rows(session.connection(), **params)
+        with db.engine.connect() as connection:
+            return self.rows(connection, **params)
 
     def rows(self, connection, **params):
         """The statement's rows as tuples, for these parameter values."""

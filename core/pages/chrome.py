@@ -81,7 +81,7 @@ class _Visit:
 
     def __init__(self, context):
         path, links = request.path, context["menu_links"]
-        current = tuple(tuple(i for i, link in enumerate(links(menu)) if link.is_current(path)) for menu in MENUS)
+        current = _current_links(path, tuple(links(menu) for menu in MENUS))
         self.theme = get_themes().current()
         self.state = (self.theme, context.get("current_locale"), get_host().enabled_set(), current)
         self.verdicts = current_app.extensions.setdefault("guildhall.chrome", {})
@@ -105,6 +105,24 @@ class _Visit:
                 self.next = str(escape(language_next()))
             html = html.replace(NEXT_HOLE, self.next)
         return html
+
+
+_CURRENT = {}  # (path, id of each menu's links) -> (the links, which of them are current)
+_CURRENT_MAX = 4096
+
+
+def _current_links(path, menus):
+    """Which links of each menu are current at `path`, kept while the menus' links are the same
+    objects (menus.menu_links keeps them until the content changes)."""
+    key = (path, *map(id, menus))
+    found = _CURRENT.get(key)
+    if found is not None and all(kept is given for kept, given in zip(found[0], menus)):
+        return found[1]
+    current = tuple(tuple(i for i, link in enumerate(links) if link.is_current(path)) for links in menus)
+    if len(_CURRENT) >= _CURRENT_MAX:
+        _CURRENT.clear()
+    _CURRENT[key] = (menus, current)
+    return current
 
 
 _MEMBER = object()  # g's marker: this request's chrome is rendered every time

@@ -193,7 +193,7 @@ _NEWS_POST = PreparedRead(_news_post_statement)
 
 def find_news_post(slug):
     """The news post with this slug (visible or not) as a NewsPost ready to show, or None."""
-    rows = _NEWS_POST.rows(db.session.connection(), slug=slug)
+    rows = _NEWS_POST.read(slug=slug)
     if not rows:
         return None
     (page_keys, page_start, page_end), (section_keys, section_start, section_end), \
@@ -267,9 +267,7 @@ def neighbours(page):
     if page.section_id is None:
         return None, None
     found = [None, None]
-    rows = _NEIGHBOURS.rows(
-        db.session.connection(), section_id=page.section_id, page_id=page.id, date=page.display_date, now=utcnow()
-    )
+    rows = _NEIGHBOURS.read(section_id=page.section_id, page_id=page.id, date=page.display_date, now=utcnow())
     for newer, *columns in rows:
         found[newer] = Neighbour(*columns)
     return found[0], found[1]

@@ -1,5 +1,5 @@
 """Absolute and canonical addresses, and the site description used in meta tags."""
-from flask import current_app, request
+from flask import current_app, g, request
 
 from core import pagecache
 from core.pages.models import get_setting
@@ -9,9 +9,14 @@ CONTACT_SETTING = "site_contact"  # {"address", "phone", "email"}
 
 
 def base_url():
-    """SITE_URL when configured (the canonical host), else the host the request came to."""
-    configured = (current_app.config.get("SITE_URL") or "").strip()
-    return (configured or request.host_url).rstrip("/")
+    """SITE_URL when configured (the canonical host), else the host the request came to (worked
+    out once a request: the canonical address and the cover image both ask)."""
+    values = g.__dict__
+    found = values.get("_base_url")
+    if found is None:
+        configured = (current_app.config.get("SITE_URL") or "").strip()
+        found = values["_base_url"] = (configured or request.host_url).rstrip("/")
+    return found
 
 
 def absolute_url(path):

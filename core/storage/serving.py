@@ -24,10 +24,12 @@ def media_url(media, thumb=False):
     """The public URL of a public file, or of its thumbnail (the file itself if it has none).
 
     A private file has only its access-checked download address, thumbnail or not."""
+    from core.pages.urls import url_for as kept_url_for  # the answers kept per host and values
+
     if media.private:
-        return url_for("media.private_file", media_id=media.id)
+        return kept_url_for("media.private_file", media_id=media.id)
     key = media.thumb_key if thumb and media.thumb_key else media.key
-    return url_for("media.public_file", key=key)
+    return kept_url_for("media.public_file", key=key)
 
 
 def download_name(media):

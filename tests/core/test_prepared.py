@@ -78,3 +78,18 @@ def test_a_list_parameter_runs_through_sqlalchemy(backend_app):
     rows = by_slugs.rows(db.session.connection(), slugs=["older", "newer"])
     assert sorted(rows) == [("newer",), ("older",)]
     assert by_slugs._compiled[db.engine.dialect.name] is False
+
+
+def test_read_uses_the_sessions_transaction_or_else_builds_no_session(backend_app):
+    _posts()
+    news_post = PreparedRead(public._news_post_statement)
+    db.session.remove()
+    assert [row[4] for row in news_post.read(slug="middle")] == ["新闻 middle"] * 2  # the title, a row per tag
+    assert not db.session.registry.has()  # a pool connection of its own, given back: no session built
+
+    section_id = db.session.scalar(select(Page.section_id).filter_by(slug="middle"))
+    db.session.add(Page(title="未提交的新闻", slug="pending", section_id=section_id, status="published", body=""))
+    db.session.flush()  # not committed: only the session's own transaction sees it
+    assert [row[4] for row in news_post.read(slug="pending")] == ["未提交的新闻"]
+    db.session.rollback()
+    assert news_post.read(slug="pending") == []
