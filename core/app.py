@@ -51,6 +51,7 @@ def create_app(config=None, instance_path=None):
 
     db.init_app(app)
     web.configure_sqlite(app)
+    web.configure_fail_fast(app)
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

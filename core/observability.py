@@ -19,7 +19,7 @@ from functools import wraps
 
 from flask import Blueprint, current_app, jsonify, request
 
-from core import logs, metrics, pagecache
+from core import logs, metrics, pagecache, web
 from core.api.auth import use_user
 from core.api.health import check_database, check_redis
 from core.permissions import ACCESS_ATTR, json_error, permission_required, public
@@ -45,6 +45,7 @@ class RequestObserver:
         method = environ.get("REQUEST_METHOD", "GET")
         path = readable_path(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""))
         logs.current.set((request_id, method, path))
+        marker = web.unreachable.set(None)  # a new request tries the database again
         answered = []
 
         def observed_start_response(status, headers, exc_info=None):
@@ -60,6 +61,8 @@ class RequestObserver:
             if not answered:
                 self._record(environ, 500, time.perf_counter() - started, method, path)
             raise
+        finally:
+            web.unreachable.reset(marker)
 
     @staticmethod
     def _record(environ, status, seconds, method, path):

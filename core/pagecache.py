@@ -39,6 +39,7 @@ from datetime import timezone
 from email.utils import formatdate
 
 from flask import current_app, g, has_app_context, request, session
+from flask.globals import _cv_app
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event, func
 from sqlalchemy.exc import SQLAlchemyError
@@ -348,8 +349,9 @@ def memo(key, build):
 
     The value must not depend on the visitor, and must be plain data or Markup (never ORM
     objects, which belong to one request's session)."""
-    cache = get_cache()
-    if cache is None or not current_app.config.get("MEMO_CACHE", True):
+    app_context = _cv_app.get(None)  # asked a dozen times a page: no LocalProxy hops
+    cache = app_context.app.extensions.get(EXTENSION) if app_context is not None else None
+    if cache is None or not app_context.app.config.get("MEMO_CACHE", True):
         return build()
     try:
         version, _ = cache.state()

@@ -1,4 +1,5 @@
 """Request plumbing shared by every page: sessions, locale, headers, errors, template helpers."""
+import contextvars
 import logging
 import os
 import time
@@ -139,6 +140,33 @@ class RememberingSerializer:
 
     def __getattr__(self, name):
         return getattr(self.serializer, name)
+
+
+# In a request (thread or greenlet): None, or why the database could not be reached. Outside
+# requests (CLI, background threads) OUTSIDE: nothing is remembered there.
+OUTSIDE = "outside a request"
+unreachable = contextvars.ContextVar("guildhall_database_unreachable", default=OUTSIDE)
+
+
+def configure_fail_fast(app):
+    """Once a request has failed to connect to the database, it does not wait for another connect:
+    the page cache's check, the plugin states and the view could otherwise each wait out the
+    connect timeout in turn before the visitor gets the 503. The next request tries again
+    (core.observability marks where a request starts and ends)."""
+    with app.app_context():
+        engine = db.engine
+
+        @event.listens_for(engine, "handle_error")
+        def _remember_connect_failure(context):
+            if (context.connection is None and not context.is_pre_ping and unreachable.get() is None
+                    and context.original_exception is not None):
+                unreachable.set(str(context.original_exception).splitlines()[0][:200] or "no answer")
+
+        @event.listens_for(engine, "do_connect")
+        def _refuse_after_failure(dialect, _record, _cargs, _cparams):
+            failed = unreachable.get()
+            if failed is not None and failed is not OUTSIDE:
+                raise dialect.loaded_dbapi.OperationalError(f"not tried again in this request: {failed}")
 
 
 def configure_sqlite(app):

@@ -163,14 +163,16 @@ def arranged(menu):
 def menu_links(menu):
     """The links of one menu for the current visitor (cached for the request; for anonymous
     visitors, who all see the same links, kept like the menus' rows until the content changes)."""
-    cache = g.setdefault("_menu_links", {})
-    if menu not in cache:
+    cache = g.__dict__.setdefault("_menu_links", {})
+    found = cache.get(menu)
+    if found is None:
         if current_user.is_authenticated:
-            cache[menu] = _visitor_links(menu)
+            found = _visitor_links(menu)
         else:
             key = ("menu-links", menu, str(get_locale()), get_host().enabled_set())
-            cache[menu] = pagecache.memo(key, lambda: _visitor_links(menu))
-    return cache[menu]
+            found = pagecache.memo(key, lambda: _visitor_links(menu))
+        cache[menu] = found
+    return found
 
 
 def _visitor_links(menu):

@@ -100,6 +100,45 @@ def test_postgresql_gets_bounded_waits_and_explicit_engine_options_win(app_facto
     assert "connect_args" not in app_factory().config["SQLALCHEMY_ENGINE_OPTIONS"]  # SQLite takes none of it
 
 
+def test_a_request_that_could_not_connect_waits_no_second_time_and_the_next_request_tries_again(
+        app_factory, monkeypatch):
+    import sqlite3
+
+    app = app_factory()
+    attempts = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(1)
+        raise sqlite3.OperationalError("unable to open database file")
+
+    @app.route("/probe-twice")
+    @public
+    def probe_twice():
+        errors = []
+        for _ in range(2):  # say the page cache's check and then the view
+            try:
+                with db.engine.connect():
+                    pass
+            except OperationalError as error:
+                errors.append(str(error.orig))
+        return {"errors": errors}
+
+    with app.app_context():
+        db.engine.dispose()  # every connection is new from here
+        monkeypatch.setattr(db.engine.dialect, "connect", refuse)
+    client = app.test_client()
+    first = client.get("/probe-twice").get_json()["errors"]
+    assert len(first) == 2 and len(attempts) == 1  # the second connect was not tried: no second wait
+    assert "unable to open" in first[0] and "not tried again in this request" in first[1]
+    client.get("/probe-twice")
+    assert len(attempts) == 2  # a new request tries again
+    with app.app_context():  # outside requests (CLI, background threads) every connect is tried
+        for _ in range(2):
+            with pytest.raises(OperationalError):
+                db.engine.connect()
+    assert len(attempts) == 4
+
+
 def test_a_redis_rate_limit_storage_gets_timeouts(app_factory):
     app = app_factory(REDIS_URL="redis://127.0.0.1:1/0")
     assert app.config["RATELIMIT_STORAGE_OPTIONS"] == {"socket_timeout": 1, "socket_connect_timeout": 1}
