@@ -103,6 +103,8 @@ def _gettext(context, string, /, **variables):
     rv = current_translations().ugettext(string)
     if context.eval_ctx.autoescape:
         rv = Markup(rv)
+    if not variables and "%" not in rv:  # what formatting would give back unchanged (most strings)
+        return rv
     return rv % variables
 
 
