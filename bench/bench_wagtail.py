@@ -14,9 +14,11 @@ GUNICORN below):
 
 A load generator in its own process (``bench_wagtail.py _load``: asyncio protocols, keep-alive
 HTTP/1.1 clients that send back the cookies they were given, like a browser) requests the page as
-fast as it is answered; its own CPU time per answer is printed too, since it shares the CPUs. Every variant gets the same number of seconds, split into alternating rounds so
-that background load on a shared machine falls on all alike. Printed: requests per second,
-latency p50/p95/p99, errors, server CPU seconds, and the throughput ratios against Wagtail.
+fast as it is answered; its own CPU time per answer is printed too, since it shares the CPUs.
+Each server first gets a second of that load, not counted (every worker warm). Every variant
+gets the same number of seconds, split into alternating rounds so that background load on a
+shared machine falls on all alike. Printed: requests per second, latency p50/p95/p99, errors,
+server CPU seconds, and the throughput ratios against Wagtail.
 
     .venv/bin/python bench/bench_wagtail.py [--seconds 12] [--rounds 4] [--clients 16] [--profile]
 
@@ -525,6 +527,8 @@ def main():
                     raise SystemExit(f"{failure}\n{log}") from None
                 server.warm(path, 50)
             expect = content["post"]["title"]
+            for _, server, path in variants:  # a second of the real load, not counted: every worker warm
+                run_load(server, path, expect, args.clients, 1.0)
             rounds = {label: [] for label, _, _ in variants}
             for number in range(args.rounds):
                 order = variants[number % len(variants):] + variants[:number % len(variants)]

@@ -136,8 +136,43 @@ def _npgettext(context, message_context, singular, plural, num, /, **variables):
     return rv % variables
 
 
+FORMATTED = "guildhall.formatted_dates"  # app.extensions: (filter, value, arguments, locale, zone) -> text
+FORMATTED_MAX = 4096
+
+
+def kept_format(name, function):
+    """A Flask-Babel date filter whose answers are kept per app, keyed by the value, the arguments,
+    the locale and the time zone: a news list formats a dozen dates, each costing Babel's pattern
+    work and a time zone conversion (about 40 µs), and the same dates come back on every visit."""
+
+    def formatted(value=None, *args, **kwargs):
+        app_context = _cv_app.get(None)
+        if app_context is None or value is None:
+            return function(value, *args, **kwargs)
+        try:
+            key = (name, value, args, tuple(sorted(kwargs.items())), str(get_locale()), str(flask_babel.get_timezone()))
+            kept = app_context.app.extensions.setdefault(FORMATTED, {})
+            found = kept.get(key)
+        except TypeError:  # an argument that cannot be a key
+            return function(value, *args, **kwargs)
+        if found is None:
+            found = function(value, *args, **kwargs)
+            if len(kept) >= FORMATTED_MAX:
+                kept.clear()
+            kept[key] = found
+        return found
+
+    formatted.__name__ = function.__name__
+    return formatted
+
+
 def install_template_callables(environment):
     environment.newstyle_gettext = True
     environment.globals.update(
         _=_gettext, gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext, npgettext=_npgettext
+    )
+    environment.filters.update(
+        dateformat=kept_format("date", flask_babel.format_date),
+        datetimeformat=kept_format("datetime", flask_babel.format_datetime),
+        timeformat=kept_format("time", flask_babel.format_time),
     )

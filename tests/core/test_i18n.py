@@ -241,3 +241,30 @@ def test_templates_show_no_text_outside_translation_calls():
         if words:
             offenders[str(path.relative_to(ROOT))] = words
     assert not offenders, f"wrap these in {{{{ _('...') }}}}: {offenders}"
+
+
+def test_kept_date_filters_answer_per_language_and_time_zone(app, monkeypatch):
+    from datetime import datetime
+
+    import flask_babel
+    import pytz
+    from flask import render_template, session
+
+    late_evening = datetime(2021, 10, 31, 17, 30)  # UTC: already 1 November in Shanghai
+    template = app.jinja_env.from_string("{{ d|dateformat('long') }} | {{ d|datetimeformat('short') }}")
+
+    def page(lang=None):
+        with app.app_context(), app.test_request_context("/"):  # a request of its own, as on a server
+            if lang:
+                session["lang"] = lang
+            return render_template(template, d=late_evening), \
+                f"{flask_babel.format_date(late_evening, 'long')} | {flask_babel.format_datetime(late_evening, 'short')}"
+
+    chinese, expected = page()
+    assert chinese == expected and chinese.startswith("2021年11月1日")
+    assert page()[0] == chinese  # kept: the same text
+    english, expected = page("en")
+    assert english == expected and english.startswith("November 1, 2021")
+    monkeypatch.setattr(flask_babel, "get_timezone", lambda: pytz.utc)
+    in_utc, expected = page()
+    assert in_utc == expected and in_utc.startswith("2021年10月31日")
