@@ -8,7 +8,7 @@ import jinja2
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import lean, observability, pagecache, web
+from core import lean, observability, pagecache, prepared, web
 from core.config import load_config
 from core.extensions import babel, csrf, db, limiter, login_manager, migrate
 from core.permissions import CORE_PERMISSIONS, register_permissions
@@ -52,6 +52,7 @@ def create_app(config=None, instance_path=None):
     db.init_app(app)
     web.configure_sqlite(app)
     web.configure_fail_fast(app)
+    prepared.init_app(app)
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

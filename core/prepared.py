@@ -6,7 +6,7 @@ public page asks. A ``PreparedRead`` does that work once: it compiles its statem
 the connection's dialect, keeps the SQL text, the bind and result type processors and
 the values of the statement's own literals, and then runs it on the DBAPI cursor of the
 session's connection when the session is already in a transaction, else of a pool
-connection taken for the one statement (``read``). Rows come back as plain tuples with
+connection the request's prepared reads share until the request ends (``read``). Rows come back as plain tuples with
 the same Python values SQLAlchemy would give (dates on SQLite included).
 
 What stays SQLAlchemy's: a driver error is raised as SQLAlchemy's wrapped error (the
@@ -15,9 +15,25 @@ invalidated as Connection.execute would. When the engine echoes SQL or has curso
 listeners (tracing, tests counting statements) the ordinary path runs, so they see every
 statement.
 """
+from flask.globals import _cv_app
 from sqlalchemy import exc
 
 from core.extensions import db
+
+CONNECTION = "_prepared_read_connection"  # on g: the connection read() took for this request
+
+
+def init_app(app):
+    """Give read()'s connection back when the request ends (or the app context, outside requests)."""
+
+    def give_back_connection(_error=None):
+        app_context = _cv_app.get(None)
+        connection = app_context.g.__dict__.pop(CONNECTION, None) if app_context is not None else None
+        if connection is not None:
+            connection.close()
+
+    app.teardown_request(give_back_connection)
+    app.teardown_appcontext(give_back_connection)
 
 
 class PreparedRead:
@@ -37,15 +53,23 @@ class PreparedRead:
 
     def read(self, **params):
         """rows() on the request's session connection if the session is already in a transaction
-        (it sees what the session sees), else on a pool connection of its own, given back at once:
-        a page that reads nothing else through the session then never builds one."""
+        (it sees what the session sees), else on a pool connection of the prepared reads' own,
+        given back when the request ends: a page that reads nothing else through the session then
+        never builds one, and its reads share one checkout."""
         registry = db.session.registry
         if registry.has():
             session = registry()
             if session.in_transaction():
                 return self.rows(session.connection(), **params)
-        with db.engine.connect() as connection:
-            return self.rows(connection, **params)
+        app_context = _cv_app.get(None)
+        if app_context is None:
+            with db.engine.connect() as connection:
+                return self.rows(connection, **params)
+        values = app_context.g.__dict__
+        connection = values.get(CONNECTION)
+        if connection is None or connection.closed or connection.invalidated:
+            connection = values[CONNECTION] = db.engine.connect()
+        return self.rows(connection, **params)
 
     def rows(self, connection, **params):
         """The statement's rows as tuples, for these parameter values."""

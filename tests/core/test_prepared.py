@@ -93,3 +93,16 @@ def test_read_uses_the_sessions_transaction_or_else_builds_no_session(backend_ap
     assert [row[4] for row in news_post.read(slug="pending")] == ["未提交的新闻"]
     db.session.rollback()
     assert news_post.read(slug="pending") == []
+
+
+def test_a_page_gives_its_read_connection_back_when_the_request_ends(backend_app):
+    _posts()
+    db.session.commit()
+    db.session.remove()
+    pool = db.engine.pool
+    before = pool.checkedout()
+    client = backend_app.test_client()
+    for _ in range(3):
+        assert "新闻 middle" in client.get("/news/middle").get_data(as_text=True)
+        db.session.remove()  # the fixture's app context outlives requests: so would the session's connection
+        assert pool.checkedout() == before
