@@ -185,6 +185,15 @@ def test_canonical_and_open_graph_tags_describe_a_news_post(client, site):
     assert meta(html, "article:section") == "要闻"
 
 
+def test_without_site_url_each_host_gets_its_own_addresses(client, site):
+    for host in ("localhost", "www.example.org", "localhost"):  # the second visit of a host as the first
+        html = html_of(client.get("/news/zhiliangjiang", headers={"Host": host}))
+        assert f'<link rel="canonical" href="http://{host}/news/zhiliangjiang">' in html
+        assert meta(html, "og:image").startswith(f"http://{host}/media/cover")
+    html = html_of(client.get("/news/zhiliangjiang", headers={"Host": "localhost"}, base_url="https://localhost"))
+    assert '<link rel="canonical" href="https://localhost/news/zhiliangjiang">' in html
+
+
 def test_meta_falls_back_to_summary_and_the_configured_site_url(app, client, site):
     app.config["SITE_URL"] = "https://www.example.org/"
     html = html_of(client.get("/about"))
