@@ -352,7 +352,13 @@ def nav_items(host, menu):
     return cache[menu]
 
 
+EMPTY_SLOT = Markup("")
+
+
 def render_slot(host, name, context):
-    context.setdefault("user", current_user._get_current_object())
-    parts = host.hook.extra_slot(slot=name, context=context)
-    return Markup("").join(part if isinstance(part, Markup) else escape(part) for part in parts if part)
+    if "user" not in context:
+        context["user"] = current_user._get_current_object()
+    parts = [part for part in host.hook.extra_slot(slot=name, context=context) if part]
+    if not parts:  # most slots on most pages
+        return EMPTY_SLOT
+    return Markup("").join(part if isinstance(part, Markup) else escape(part) for part in parts)
