@@ -31,6 +31,7 @@ import cProfile
 import json
 import os
 import pstats
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -570,6 +571,13 @@ def main():
         print(f"   bare Flask        / Wagtail: {bare_ratio:6.2f}   (the issue measured about {ISSUE_BARE_RATIO})")
         print(f"   Guildhall no cache / bare Flask: {ratios['no cache'] / bare_ratio:.3f}; "
               f"cache / bare Flask: {ratios['cache'] / bare_ratio:.3f}")
+        wagtail_rounds = results["wagtail"]["per_round"]
+        for label in ("guildhall, no cache", "guildhall, cache"):
+            # each round against Wagtail's round next to it: a passing disturbance of the shared machine
+            # shows as one odd round here, where the totals above take it in
+            per_round = [ours / theirs for ours, theirs in zip(results[label]["per_round"], wagtail_rounds) if theirs]
+            print(f"   {label} / Wagtail round by round: {', '.join(f'{r:.2f}' for r in per_round)}; "
+                  f"median {statistics.median(per_round):.2f}")
         wagtail_cpu = cpu_per_request(results["wagtail"])
         print("   the same from the servers' CPU time per request (Wagtail's / the other's; steadier when other "
               "processes take CPU):")
