@@ -6,8 +6,9 @@ public page asks. A ``PreparedRead`` does that work once: it compiles its statem
 the connection's dialect, keeps the SQL text, the bind and result type processors and
 the values of the statement's own literals, and then runs it on the DBAPI cursor of the
 session's connection when the session is already in a transaction, else of a pool
-connection the request's prepared reads share until the request ends (``read``). Rows come back as plain tuples with
-the same Python values SQLAlchemy would give (dates on SQLite included).
+connection the request's prepared reads share until the request ends (``read``). Rows
+come back as plain tuples with the same Python values SQLAlchemy would give (dates on
+SQLite included).
 
 What stays SQLAlchemy's: a driver error is raised as SQLAlchemy's wrapped error (the
 site's 503 handler and retry logic see what they always see) and a dropped connection is
@@ -68,6 +69,8 @@ class PreparedRead:
         values = app_context.g.__dict__
         connection = values.get(CONNECTION)
         if connection is None or connection.closed or connection.invalidated:
+            if connection is not None:
+                connection.close()  # an invalidated one still goes back to the pool
             connection = values[CONNECTION] = db.engine.connect()
         return self.rows(connection, **params)
 

@@ -15,7 +15,24 @@ from flask.templating import Environment, _default_template_ctx_processor
 _MISSING = object()
 
 
-class SharedGlobals(dict):
+class _WritesOneByOne(dict):
+    """dict's bulk writes, each going through __setitem__ (dict's own skip an overridden one)."""
+
+    def update(self, *args, **kwargs):
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def __ior__(self, other):
+        self.update(other)
+        return self
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+
+class SharedGlobals(_WritesOneByOne):
     """The environment's globals: every change is copied into the templates' LayeredGlobals."""
 
     def __init__(self, *args, **kwargs):
@@ -41,19 +58,6 @@ class SharedGlobals(dict):
         super().__delitem__(key)
         self._changed(key)
 
-    def update(self, *args, **kwargs):
-        for key, value in dict(*args, **kwargs).items():
-            self[key] = value
-
-    def __ior__(self, other):
-        self.update(other)
-        return self
-
-    def setdefault(self, key, default=None):
-        if key not in self:
-            self[key] = default
-        return self[key]
-
     def pop(self, key, *default):
         value = super().pop(key, *default)
         self._changed(key)
@@ -71,13 +75,13 @@ class SharedGlobals(dict):
             self._changed(key)
 
 
-class LayeredGlobals(dict):
+class LayeredGlobals(_WritesOneByOne):
     """One template's globals: its own (``own``) over the environment's (``shared``). Writes go to
     its own layer, as they would go to a ChainMap's first map."""
 
     def __init__(self, own, shared):
         super().__init__(shared)
-        super().update(own)
+        dict.update(self, own)  # dict's own: the layers are not set up yet
         self.own = own
         self.shared = shared
         shared._add_layer(self)
@@ -104,19 +108,6 @@ class LayeredGlobals(dict):
             super().pop(key, None)
         else:
             super().__setitem__(key, value)
-
-    def update(self, *args, **kwargs):
-        for key, value in dict(*args, **kwargs).items():
-            self[key] = value
-
-    def __ior__(self, other):
-        self.update(other)
-        return self
-
-    def setdefault(self, key, default=None):
-        if key not in self:
-            self[key] = default
-        return self[key]
 
     def pop(self, key, *default):
         if key in self.own:
