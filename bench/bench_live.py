@@ -89,6 +89,38 @@ def tree_cpu(pid):
     return total
 
 
+def make_bench_final():
+    """A live final with one session of three entries, its first window open and no like budget
+    worth the name (the benchmarks measure the ledger, not the limiter); returns (final, session).
+    Inside an app context on a migrated database."""
+    from core.extensions import db
+    from core.users.models import Organisation
+    from plugins.brand_stories import live
+    from plugins.brand_stories.models import DEVICES, LiveFinal, LiveSession, Slot
+    from plugins.competitions.models import PASSED, SUBMITTED, Category, Competition, Entry
+
+    competition = Competition(slug="bench-final", title="Bench live final", summary="Bench.",
+                              description="<p>Bench.</p>", year=2026, listed=True, vote_weight=0.3)
+    category = Category(name="Speech", code="SP", position=1)
+    competition.categories = [category]
+    db.session.add(competition)
+    final = LiveFinal(competition=competition, likes_cap=1, viewers=DEVICES, max_batch=200,
+                      viewer_batches_per_minute=10_000_000, ip_batches_per_minute=10_000_000)
+    session = LiveSession(final=final, category=category, title="Speech final", position=0)
+    db.session.add_all([final, session])
+    for number in range(3):
+        organisation = Organisation(name=f"Bench company {number + 1}")
+        db.session.add(organisation)
+        entry = Entry(competition=competition, category=category, organisation=organisation,
+                      title=f"Story {number + 1}", number=f"SP-{number + 1:03d}", status=SUBMITTED,
+                      screening=PASSED)
+        db.session.add(entry)
+        session.slots.append(Slot(entry=entry, position=number, presenter=f"Presenter {number + 1}"))
+    db.session.commit()
+    live.open_window(session, session.slots[0], None)
+    return final, session
+
+
 class Server:
     def __init__(self, name, command, env, log_path):
         self.name = name
@@ -265,10 +297,7 @@ class Mode:
         from flask_migrate import upgrade
 
         from core.extensions import db
-        from core.users.models import Organisation
         from plugins.brand_stories import live
-        from plugins.brand_stories.models import DEVICES, LiveFinal, LiveSession, Slot
-        from plugins.competitions.models import PASSED, SUBMITTED, Category, Competition, Entry
 
         if self.scale_out:
             client = self.redis()
@@ -278,25 +307,7 @@ class Mode:
         app = self.app()
         with app.app_context():
             upgrade(revision="heads")
-            competition = Competition(slug="bench-final", title="Bench live final", summary="Bench.",
-                                      description="<p>Bench.</p>", year=2026, listed=True, vote_weight=0.3)
-            category = Category(name="Speech", code="SP", position=1)
-            competition.categories = [category]
-            db.session.add(competition)
-            final = LiveFinal(competition=competition, likes_cap=1, viewers=DEVICES, max_batch=200,
-                              viewer_batches_per_minute=10_000_000, ip_batches_per_minute=10_000_000)
-            session = LiveSession(final=final, category=category, title="Speech final", position=0)
-            db.session.add_all([final, session])
-            for number in range(3):
-                organisation = Organisation(name=f"Bench company {number + 1}")
-                db.session.add(organisation)
-                entry = Entry(competition=competition, category=category, organisation=organisation,
-                              title=f"Story {number + 1}",
-                              number=f"SP-{number + 1:03d}", status=SUBMITTED, screening=PASSED)
-                db.session.add(entry)
-                session.slots.append(Slot(entry=entry, position=number, presenter=f"Presenter {number + 1}"))
-            db.session.commit()
-            live.open_window(session, session.slots[0], None)
+            _final, session = make_bench_final()
             self.session_id, self.entry_id = session.id, session.slots[0].entry_id
             self.entry_ids = [slot.entry_id for slot in session.slots]
             self.tokens = [live.new_device_token() for _ in range(clients)]

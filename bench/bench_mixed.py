@@ -120,11 +120,10 @@ class Instance:
         from core.demo import DEMO_DOMAIN, load_demo
         from core.extensions import db
         from core.pages.public import visible_news
-        from core.users.models import Organisation
+        from bench_live import make_bench_final
         from plugins.brand_stories import live
-        from plugins.brand_stories.models import DEVICES, LiveFinal, LiveSession, Slot
         from plugins.competitions import entries as entry_rules
-        from plugins.competitions.models import PASSED, SUBMITTED, Category, Competition, Entry
+        from plugins.competitions.models import Competition, Entry
 
         client = self.redis()
         # The page cache's keys have a fixed prefix: delete them at the end only if none were here before.
@@ -147,25 +146,7 @@ class Instance:
             if not news:
                 raise SystemExit("the demo has no news")
 
-            competition = Competition(slug="bench-final", title="Bench live final", summary="Bench.",
-                                      description="<p>Bench.</p>", year=2026, listed=True, vote_weight=0.3)
-            category = Category(name="Speech", code="SP", position=1)
-            competition.categories = [category]
-            db.session.add(competition)
-            final = LiveFinal(competition=competition, likes_cap=1, viewers=DEVICES, max_batch=200,
-                              viewer_batches_per_minute=10_000_000, ip_batches_per_minute=10_000_000)
-            session = LiveSession(final=final, category=category, title="Speech final", position=0)
-            db.session.add_all([final, session])
-            for number in range(3):
-                organisation = Organisation(name=f"Bench company {number + 1}")
-                db.session.add(organisation)
-                entry = Entry(competition=competition, category=category, organisation=organisation,
-                              title=f"Story {number + 1}", number=f"SP-{number + 1:03d}", status=SUBMITTED,
-                              screening=PASSED)
-                db.session.add(entry)
-                session.slots.append(Slot(entry=entry, position=number, presenter=f"Presenter {number + 1}"))
-            db.session.commit()
-            live.open_window(session, session.slots[0], None)
+            final, session = make_bench_final()
             # The final's like budgets are kept under brand_stories' own limiter keys, outside the prefix.
             self.final_patterns = [f"LIMITS:{{LIMITER/{kind}/{final.id}/*" for kind in ("bs-viewer", "bs-ip")]
             client = self.redis()

@@ -102,23 +102,30 @@ def clean_env():
     return {k: v for k, v in os.environ.items() if not k.startswith("GUILDHALL_")}
 
 
-def prepare_guildhall(instance):
-    """Migrate and load the demo site into instance/guildhall.db; returns the content to copy."""
-    from flask_migrate import upgrade
-
+def uncached_app(instance):
+    """Guildhall without its page cache on `instance`, built under clean_env() (the caller's
+    GUILDHALL_* variables must not reach it)."""
     from core.app import create_app
-    from core.demo import load_demo
-    from core.extensions import db
-    from core.pages.models import MenuItem, Page
 
     saved = dict(os.environ)
     os.environ.clear()
     os.environ.update(clean_env())
     try:
-        app = create_app({"PAGE_CACHE": False}, instance_path=str(instance))
+        return create_app({"PAGE_CACHE": False}, instance_path=str(instance))
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def prepare_guildhall(instance):
+    """Migrate and load the demo site into instance/guildhall.db; returns the content to copy."""
+    from flask_migrate import upgrade
+
+    from core.demo import load_demo
+    from core.extensions import db
+    from core.pages.models import MenuItem, Page
+
+    app = uncached_app(instance)
     with app.app_context():
         upgrade(revision="heads")
         load_demo()
@@ -362,16 +369,7 @@ def profile_uncached(instance, path, requests, top, log_path):
     """cProfile of Guildhall's uncached news page, in-process through WSGI (as bench_content.py calls it)."""
     from werkzeug.test import EnvironBuilder
 
-    from core.app import create_app
-
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(clean_env())
-    try:
-        app = create_app({"PAGE_CACHE": False}, instance_path=str(instance))
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    app = uncached_app(instance)
     seen = {}
 
     def start_response(status, headers, exc_info=None):
