@@ -20,6 +20,8 @@ from flask_babel import Babel, Domain, get_locale
 from jinja2 import pass_context
 from markupsafe import Markup
 
+from core.kept import keep
+
 KEPT = "guildhall_translations"  # on Flask-Babel's per-request namespace: (locale, domain, translations)
 
 
@@ -156,10 +158,7 @@ def kept_format(name, function):
         except TypeError:  # an argument that cannot be a key
             return function(value, *args, **kwargs)
         if found is None:
-            found = function(value, *args, **kwargs)
-            if len(kept) >= FORMATTED_MAX:
-                kept.clear()
-            kept[key] = found
+            found = keep(kept, key, function(value, *args, **kwargs), FORMATTED_MAX)
         return found
 
     formatted.__name__ = function.__name__

@@ -13,6 +13,7 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import MetaData
 
 from core.babel_lookup import TerritoryBabel
+from core.kept import keep
 
 # Stable constraint names so that migrations work the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -100,9 +101,7 @@ class GuildhallCSRFProtect(CSRFProtect):
         if known is not None and now - known[1] < TOKEN_MEMORY_SECONDS:
             return known[0]
         token = URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
-        if len(self._signed) >= TOKEN_MEMORY_ENTRIES:
-            self._signed.clear()
-        self._signed[key] = (token, now)
+        keep(self._signed, key, (token, now), TOKEN_MEMORY_ENTRIES)
         return token
 
 

@@ -47,6 +47,7 @@ from sqlalchemy.orm import Session
 from werkzeug.http import HTTP_STATUS_CODES, http_date, parse_cookie
 
 from core.extensions import csrf, db
+from core.kept import keep
 from core.web import SECURITY_HEADERS
 
 log = logging.getLogger(__name__)
@@ -363,9 +364,7 @@ def memo(key, build):
     if found is not None and found[0] == version and found[1] > now:
         return found[2]
     value = build()
-    if len(cache.memos) >= MAX_MEMOS:
-        cache.memos.clear()
-    cache.memos[key] = (version, cache.expires(now), value)
+    keep(cache.memos, key, (version, cache.expires(now), value), MAX_MEMOS)
     return value
 
 
@@ -659,7 +658,7 @@ class HitLane:
         if headers is None:
             finished = _finish(self._response(entry, b""), entry, "HIT", {"REQUEST_METHOD": "GET"})
             headers = [(k, v) for k, v in finished.headers.items() if k.lower() not in ("date", "content-length")]
-            _remember(self._headers, memo, headers)
+            keep(self._headers, memo, headers, LANE_MEMORY_ENTRIES)
         status = f"{entry.status} {HTTP_STATUS_CODES.get(entry.status, '')}".rstrip()
         full = [*headers, ("Content-Length", str(len(body))), ("Date", http_date())]
 
@@ -698,7 +697,7 @@ class HitLane:
         if found is None:
             request_ = self.app.request_class(environ)
             found = (self._endpoint(request_), request_.host_url)  # an untrusted host raises: Flask answers
-            _remember(self._routes, where, found)
+            keep(self._routes, where, found, LANE_MEMORY_ENTRIES)
         return found
 
     def _endpoint(self, request_):
@@ -731,8 +730,3 @@ def _wsgi_text(value):
     """A WSGI string (the URL's bytes as latin-1) as text, the way werkzeug decodes it."""
     return value.encode("latin-1").decode("utf-8", "replace")
 
-
-def _remember(memory, key, value):
-    if len(memory) >= LANE_MEMORY_ENTRIES:
-        memory.clear()
-    memory[key] = value

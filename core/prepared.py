@@ -62,11 +62,7 @@ class PreparedRead:
             session = registry()
             if session.in_transaction():
                 return self.rows(session.connection(), **params)
-        app_context = _cv_app.get(None)
-        if app_context is None:
-            with db.engine.connect() as connection:
-                return self.rows(connection, **params)
-        values = app_context.g.__dict__
+        values = _cv_app.get().g.__dict__  # (the session above already needs an app context)
         connection = values.get(CONNECTION)
         if connection is None or connection.closed or connection.invalidated:
             if connection is not None:

@@ -118,6 +118,17 @@ class LayeredGlobals(_WritesOneByOne):
             return default[0]
         raise KeyError(key)
 
+    def popitem(self):
+        if not self.own:
+            raise KeyError("popitem(): the template has no globals of its own")
+        key = next(reversed(self.own))
+        return key, self.pop(key)
+
+    def clear(self):
+        """As a ChainMap's: the template's own globals go, the environment's show again."""
+        for key in list(self.own):
+            del self[key]
+
 
 class GuildhallEnvironment(Environment):
     """Flask's template environment with SharedGlobals and LayeredGlobals."""

@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from core import sanitize
 from core.extensions import db, login_manager
+from core.kept import keep
 from core.permissions import json_error, public, user_has_permission, wants_json
 
 log = logging.getLogger(__name__)
@@ -133,9 +134,7 @@ class RememberingSerializer:
         values, signed_at = self.serializer.loads(s, max_age=max_age, return_timestamp=True)
         if (len(s) <= self.LONGEST and isinstance(values, dict)
                 and all(type(value) in self.PLAIN for value in values.values())):
-            if len(self._seen) >= self.MEMORY:
-                self._seen.clear()
-            self._seen[s] = (dict(values), int(signed_at.timestamp()))
+            keep(self._seen, s, (dict(values), int(signed_at.timestamp())), self.MEMORY)
         return values
 
     def __getattr__(self, name):
@@ -334,7 +333,7 @@ def init_app(app, host):
 
     @app.context_processor
     def template_helpers():
-        config = app.config  # read per render: tests and the admin may change these
+        config = app.config  # read per render: tests change these after the app is built
         return {"current_locale": select_locale(), "languages": config["LANGUAGES"], "site_name": config["SITE_NAME"]}
 
 

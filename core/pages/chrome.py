@@ -8,8 +8,9 @@ instead of including the template: for a signed-in member it renders the templat
 context as an include would; for an anonymous visitor it keeps the HTML, rendered with
 placeholders for the token and the return address, under a key of the template, theme,
 language, enabled plugins and which menu links are current (the links themselves are kept by
-menus.menu_links under the same content version), through ``pagecache.memo`` (so it is dropped when content changes, like the menus' own memo). The
-placeholders are then filled with this visitor's values.
+menus.menu_links under the same content version), through ``pagecache.memo``, so it is
+dropped when content changes, like the menus' own memo. The placeholders are then filled
+with this visitor's values.
 
 A theme's header or footer qualifies only if it names nothing but the variables listed in
 SHARED below (checked on the template source and everything it includes, once per process);
@@ -26,6 +27,7 @@ from jinja2 import TemplateNotFound, meta, pass_context
 from markupsafe import Markup, escape
 
 from core import pagecache
+from core.kept import keep
 from core.pages.themes import get_themes
 from core.plugins import get_host
 
@@ -77,19 +79,18 @@ class _Visit:
     until the content changes, as is the memo; they come through the templates' own helper, which
     answers none rather than fail when the database does."""
 
-    __slots__ = ("state", "theme", "verdicts", "csrf", "next")
+    __slots__ = ("state", "verdicts", "csrf", "next")
 
     def __init__(self, context):
         path, links = request.path, context["menu_links"]
         current = _current_links(path, tuple(links(menu) for menu in MENUS))
-        self.theme = get_themes().current()
-        self.state = (self.theme, context.get("current_locale"), get_host().enabled_set(), current)
+        self.state = (get_themes().current(), context.get("current_locale"), get_host().enabled_set(), current)
         self.verdicts = current_app.extensions.setdefault("guildhall.chrome", {})
         self.csrf = self.next = None
 
     def shared(self, environment, name):
         """Whether template `name` (as the theme resolves it) and its includes name only SHARED helpers."""
-        key = (self.theme, name)
+        key = (self.state[0], name)  # the theme resolves the name
         verdict = self.verdicts.get(key)
         if verdict is None:
             verdict = self.verdicts[key] = _names_only_shared(environment, name, set())
@@ -119,9 +120,7 @@ def _current_links(path, menus):
     if found is not None and all(kept is given for kept, given in zip(found[0], menus)):
         return found[1]
     current = tuple(tuple(i for i, link in enumerate(links) if link.is_current(path)) for links in menus)
-    if len(_CURRENT) >= _CURRENT_MAX:
-        _CURRENT.clear()
-    _CURRENT[key] = (menus, current)
+    keep(_CURRENT, key, (menus, current), _CURRENT_MAX)
     return current
 
 

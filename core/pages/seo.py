@@ -2,6 +2,7 @@
 from flask import current_app, g, request
 
 from core import pagecache
+from core.kept import keep
 from core.pages.models import get_setting
 
 DESCRIPTION_SETTING = "site_description"
@@ -20,6 +21,7 @@ def base_url():
 
 
 HOST_URLS = "guildhall.host_urls"  # app.extensions: what request.host_url gave for these environ values
+HOST_URLS_MAX = 256
 
 
 def _host_url():
@@ -31,10 +33,7 @@ def _host_url():
     kept = current_app.extensions.setdefault(HOST_URLS, {})
     found = kept.get(key)
     if found is None:
-        found = request.host_url
-        if len(kept) >= 256:
-            kept.clear()
-        kept[key] = found
+        found = keep(kept, key, request.host_url, HOST_URLS_MAX)
     return found
 
 

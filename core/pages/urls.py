@@ -9,6 +9,8 @@ are not plain strings or numbers, an app with url_defaults functions, no request
 from flask import url_for as flask_url_for
 from flask.globals import _cv_request
 
+from core.kept import keep
+
 EXTENSION = "guildhall.urls"
 MAX_KEPT = 4096
 _PLAIN = (str, int)
@@ -35,9 +37,7 @@ def url_for(endpoint, **values):
         found = flask_url_for(endpoint, **values)  # raises BuildError as before; nothing is kept then
         if app.url_default_functions or app.url_build_error_handlers:  # may depend on the request: never keep
             return found
-        if len(kept) >= MAX_KEPT:
-            kept.clear()
-        kept[key] = found
+        keep(kept, key, found, MAX_KEPT)
     return found
 
 

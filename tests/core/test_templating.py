@@ -34,7 +34,22 @@ def test_a_templates_own_globals_win_and_stay_its_own(app):
     assert "site_motto" not in environment.globals or environment.globals["site_motto"] == "changed"
     with pytest.raises(KeyError):
         del other.globals["site_motto"]  # as with a ChainMap: only a template's own can be deleted
+    assert own.globals.popitem() == ("site_motto", "set on the template") and own.render() == "changed"
+    own.globals.update(site_motto="again", extra="x")
+    own.globals.clear()  # its own go, the environment's stay
+    assert own.render() == "changed" and "extra" not in own.globals and "url_for" in own.globals
+    with pytest.raises(KeyError):
+        own.globals.popitem()
     del environment.globals["site_motto"]
+
+
+def test_translated_strings_with_and_without_variables(app):
+    with app.test_request_context("/"):
+        page = app.jinja_env.from_string("{{ _('Home') }}|{{ _('100%% sure') }}|{{ _('By %(name)s', name='<b>') }}")
+        home, sure, by = render_template(page).split("|")
+    assert home == "首页"  # translated, no formatting needed
+    assert sure == "100% sure"  # an escaped % still formatted, as Jinja's newstyle gettext does
+    assert "&lt;b&gt;" in by and "<b>" not in by and "%(name)s" not in by
 
 
 def test_imports_and_macros_see_the_globals(app, client):
